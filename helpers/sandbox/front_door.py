@@ -1,0 +1,77 @@
+"""The WSGI layer in front of moto: the data plane's routes first, the control plane behind a key check."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from .credentials import Credentials, signature_of
+from .refusals import refuse
+
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """A data-plane route: requests whose method and path match go to `app`."""
+
+    methods: frozenset[str]
+    path: re.Pattern[str]
+    app: WSGIApp
+    signed: bool
+
+    def matches(self, environ: dict[str, Any]) -> bool:
+        """Does this request belong to the route?"""
+        return environ["REQUEST_METHOD"] in self.methods and bool(self.path.match(environ.get("PATH_INFO", "")))
+
+
+class FrontDoor:
+    """Routes each request: public data plane, refusal, signed data plane, then moto."""
+
+    def __init__(self, credentials: Credentials, moto_app: WSGIApp) -> None:
+        self.credentials = credentials
+        self.moto_app = moto_app
+        self.routes: list[Route] = []
+
+    def mount(self, methods: Iterable[str], path: str, app: WSGIApp, *, signed: bool = True) -> None:
+        """Serve `path` (a regex on the decoded path) with `app`; unsigned routes do their own auth."""
+        self.routes.append(Route(frozenset(methods), re.compile(path), app, signed))
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        try:
+            return self._dispatch(environ, start_response)
+        except Exception:  # noqa: BLE001 - the sandbox must keep serving whatever a request does
+            return internal_failure(start_response)
+
+    def _dispatch(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        for route in self.routes:
+            if not route.signed and route.matches(environ):
+                return route.app(environ, start_response)
+        signature = signature_of(environ)
+        if signature is None or signature.access_key_id != self.credentials.access_key_id:
+            return refuse(environ, start_response, signature)
+        # moto keeps every account's state apart; this header selects ours,
+        # so two sandboxes in one process never see each other's resources.
+        environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.credentials.account_id
+        for route in self.routes:
+            if route.signed and route.matches(environ):
+                return route.app(environ, start_response)
+        return self.moto_app(environ, start_response)
+
+
+def internal_failure(start_response: Callable[..., Any]) -> list[bytes]:
+    """AWS's generic 500 for an unexpected failure inside the sandbox."""
+    body = json.dumps({"message": "An internal error occurred in the sandbox; it keeps serving."}).encode()
+    start_response(
+        "500 Internal Server Error",
+        [
+            ("Content-Type", "application/json"),
+            ("x-amzn-ErrorType", "InternalFailure"),
+            ("x-amzn-RequestId", str(uuid.uuid4())),
+            ("Content-Length", str(len(body))),
+        ],
+    )
+    return [body]

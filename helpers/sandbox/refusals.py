@@ -1,0 +1,96 @@
+"""AWS's answers to requests a sandbox will not serve: unsigned, or signed with another key."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any, Callable
+from xml.sax.saxutils import escape
+
+from .credentials import Signature
+
+# (code, message, status) per protocol family, as AWS answers them.
+_FOREIGN = {
+    "json": ("UnrecognizedClientException", "The security token included in the request is invalid.", 403),
+    "query": ("InvalidClientTokenId", "The security token included in the request is invalid.", 403),
+    "ec2": ("AuthFailure", "AWS was not able to validate the provided access credentials", 401),
+    "s3": ("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.", 403),
+}
+_UNSIGNED = {
+    "json": ("MissingAuthenticationTokenException", "Missing Authentication Token", 403),
+    "query": ("MissingAuthenticationToken", "Request is missing Authentication Token", 403),
+    "ec2": ("MissingAuthenticationToken", "Request is missing Authentication Token", 401),
+    "s3": ("AccessDenied", "Access Denied", 403),
+}
+_REASONS = {401: "Unauthorized", 403: "Forbidden"}
+
+
+def protocol_of(environ: dict[str, Any], signature: Signature | None) -> str:
+    """Guess the wire protocol family of a request, to answer in the format the client parses."""
+    service = signature.service if signature else ""
+    if service == "s3" or (signature is not None and not signature.scope):
+        return "s3"
+    if service == "ec2":
+        return "ec2"
+    if environ.get("HTTP_SMITHY_PROTOCOL") == "rpc-v2-cbor":
+        return "cbor"
+    if environ.get("CONTENT_TYPE", "").startswith("application/x-www-form-urlencoded"):
+        return "query"
+    return "json"
+
+
+def refuse(environ: dict[str, Any], start_response: Callable[..., Any], signature: Signature | None) -> list[bytes]:
+    """Answer with AWS's error for a missing or foreign signature, in the request's protocol."""
+    protocol = protocol_of(environ, signature)
+    table = _FOREIGN if signature else _UNSIGNED
+    code, message, status = table["json" if protocol == "cbor" else protocol]
+    request_id = str(uuid.uuid4())
+    headers = [("x-amzn-RequestId", request_id)]
+    if protocol == "s3":
+        extra = f"<AWSAccessKeyId>{escape(signature.access_key_id)}</AWSAccessKeyId>" if signature else ""
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<Error><Code>{code}</Code><Message>{escape(message)}</Message>{extra}"
+            f"<RequestId>{request_id}</RequestId></Error>"
+        ).encode()
+        headers += [("Content-Type", "application/xml"), ("x-amz-request-id", request_id)]
+    elif protocol == "ec2":
+        body = (
+            '<?xml version="1.0" encoding="UTF-8"?>\n'
+            f"<Response><Errors><Error><Code>{code}</Code><Message>{escape(message)}</Message></Error></Errors>"
+            f"<RequestID>{request_id}</RequestID></Response>"
+        ).encode()
+        headers.append(("Content-Type", "text/xml;charset=UTF-8"))
+    elif protocol == "query":
+        body = (
+            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{escape(message)}</Message>"
+            f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
+        ).encode()
+        headers.append(("Content-Type", "text/xml"))
+    elif protocol == "cbor":
+        body = _cbor_text_map({"__type": code, "message": message})
+        headers += [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")]
+    else:
+        body = json.dumps({"__type": code, "message": message}).encode()
+        headers += [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)]
+    headers.append(("Content-Length", str(len(body))))
+    start_response(f"{status} {_REASONS[status]}", headers)
+    return [body]
+
+
+def _cbor_text_map(values: dict[str, str]) -> bytes:
+    """Encode a small map of text to text as CBOR (RFC 8949), enough for an error body."""
+
+    def head(major: int, length: int) -> bytes:
+        if length < 24:
+            return bytes([major << 5 | length])
+        if length < 256:
+            return bytes([major << 5 | 24, length])
+        return bytes([major << 5 | 25]) + length.to_bytes(2, "big")
+
+    out = bytearray(head(5, len(values)))
+    for key, value in values.items():
+        for text in (key, value):
+            raw = text.encode()
+            out += head(3, len(raw)) + raw
+    return bytes(out)

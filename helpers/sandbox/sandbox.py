@@ -1,0 +1,127 @@
+"""The offline AWS sandbox: moto's control plane and the project's data plane on one loopback port."""
+
+from __future__ import annotations
+
+import atexit
+import re
+import threading
+from typing import Any
+from urllib.parse import quote
+
+from .credentials import Credentials
+from .front_door import FrontDoor
+from .process_env import owners, sandbox_variables
+from .server import LOOPBACK, LoopbackServer
+
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
+# Strong references: a running sandbox lives until stopped, even if a
+# notebook drops its variable.
+_running: "set[Sandbox]" = set()
+_running_lock = threading.Lock()
+
+
+class Sandbox:
+    """A running sandbox; stop it with stop() or use it as a context manager."""
+
+    def __init__(self, region: str = "us-east-1") -> None:
+        if not _REGION.match(region):
+            raise ValueError(f"{region!r} is not an AWS Region name (for example 'us-east-1')")
+        self.region = region
+        self.credentials = Credentials.generate()
+        self._stopped = False
+        self._stop_lock = threading.Lock()
+        self._boto_session: Any = None
+        self.front_door = FrontDoor(self.credentials, _moto_app())
+        self._server = LoopbackServer(self.front_door)
+        self.endpoint_url = f"http://{LOOPBACK}:{self._server.port}"
+        _use_aws_managed_policies(True)
+        self._server.start(name=f"sandbox-{self._server.port}")
+        with _running_lock:
+            _running.add(self)
+        owners.push(self, self.environment_variables())
+
+    @property
+    def account_id(self) -> str:
+        """This sandbox's (random) AWS account id."""
+        return self.credentials.account_id
+
+    def environment_variables(self) -> dict[str, str]:
+        """The variables that point boto3 at this sandbox (set in the process while it runs)."""
+        c = self.credentials
+        return sandbox_variables(self.endpoint_url, self.region, c.access_key_id, c.secret_access_key)
+
+    def client(self, service: str, **kwargs: Any) -> Any:
+        """A boto3 client for this sandbox, whatever the process environment says."""
+        import boto3
+
+        if self._boto_session is None:
+            c = self.credentials
+            self._boto_session = boto3.session.Session(
+                aws_access_key_id=c.access_key_id,
+                aws_secret_access_key=c.secret_access_key,
+                region_name=self.region,
+            )
+        kwargs.setdefault("endpoint_url", self.endpoint_url)
+        return self._boto_session.client(service, **kwargs)
+
+    def invoke_url(self, rest_api_id: str, stage: str, path: str = "/") -> str:
+        """The URL that serves `path` of a deployed REST API stage (AWS's execute-api URL, locally)."""
+        path = path if path.startswith("/") else "/" + path
+        return f"{self.endpoint_url}/restapis/{quote(rest_api_id)}/{quote(stage)}/_user_request_{path}"
+
+    def stop(self) -> None:
+        """Stop serving and give the process environment back; safe to call twice."""
+        with self._stop_lock:
+            if self._stopped:
+                return
+            self._stopped = True
+        try:
+            self._server.stop()
+        finally:
+            owners.pop(self)
+            with _running_lock:
+                _running.discard(self)
+                if not _running:
+                    _use_aws_managed_policies(False)
+
+    @property
+    def running(self) -> bool:
+        """True until stop()."""
+        return not self._stopped
+
+    def __enter__(self) -> "Sandbox":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        state = "running" if self.running else "stopped"
+        return f"<Sandbox {state} at {self.endpoint_url} region={self.region}>"
+
+
+def start(region: str = "us-east-1") -> Sandbox:
+    """Start a sandbox on 127.0.0.1 and point boto3 in this process at it."""
+    return Sandbox(region)
+
+
+def _moto_app() -> Any:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    return DomainDispatcherApplication(create_backend_app)
+
+
+def _use_aws_managed_policies(on: bool) -> None:
+    # In AWS every account has the managed policies (AWSLambdaBasicExecutionRole…);
+    # moto loads them into a new account only when this switch is set.
+    from moto.settings import default_user_config
+
+    default_user_config.setdefault("iam", {})["load_aws_managed_policies"] = on
+
+
+@atexit.register
+def _stop_all() -> None:
+    with _running_lock:
+        sandboxes = list(_running)
+    for sandbox in sandboxes:
+        sandbox.stop()

@@ -1,0 +1,44 @@
+"""Where the sandbox joins moto's internals; each test fails loudly if a moto upgrade moves a seam."""
+
+from __future__ import annotations
+
+import inspect
+
+import moto
+from packaging.version import Version
+
+
+def test_moto_is_in_the_tested_range():
+    assert Version("5.2.5") <= Version(moto.__version__) < Version("5.3"), (
+        f"moto {moto.__version__} is outside the tested range; check every seam below, then widen the pin"
+    )
+
+
+def test_server_application_seam():
+    # The front door wraps moto's server app the way `moto_server` builds it.
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+    assert list(inspect.signature(DomainDispatcherApplication).parameters) == ["create_app"]
+    assert callable(create_backend_app)
+    assert callable(DomainDispatcherApplication.__call__)
+
+
+def test_account_selection_header_seam():
+    # The front door selects the sandbox's account with x-moto-account-id.
+    from moto.core.responses import BaseResponse
+
+    assert "x-moto-account-id" in inspect.getsource(BaseResponse.get_current_account)
+
+
+def test_managed_policies_switch_seam():
+    from moto.settings import default_user_config, load_iam_aws_managed_policies
+
+    assert "load_aws_managed_policies" in default_user_config["iam"]
+    assert "default_user_config" in inspect.getsource(load_iam_aws_managed_policies)
+
+
+def test_lambda_invocation_hook_seam():
+    # The engine replaces this method so every caller (Invoke, S3 notifications…) runs real code.
+    from moto.awslambda.models import LambdaFunction
+
+    assert list(inspect.signature(LambdaFunction._invoke_lambda).parameters) == ["self", "event"]
