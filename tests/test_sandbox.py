@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import urllib.request
 
 import boto3
@@ -165,10 +166,14 @@ def test_an_idle_keep_alive_connection_does_not_block_stop(no_leaks):
     client = box.client("lambda")
     client.list_functions()  # leaves a pooled keep-alive connection open
     raw = socket.create_connection(("127.0.0.1", int(box.endpoint_url.rsplit(":", 1)[1])))
+    stopper = threading.Thread(target=box.stop)
     try:
-        box.stop()
+        stopper.start()
+        stopper.join(timeout=30)
+        assert not stopper.is_alive(), "stop() is blocked by an idle connection"
     finally:
         raw.close()
+        stopper.join()
 
 
 def test_it_listens_on_loopback_only(sandbox):

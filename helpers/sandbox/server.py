@@ -68,14 +68,16 @@ class LoopbackServer(ThreadedWSGIServer):
         """Stop serving, end open keep-alive connections, join every thread and close the port."""
         if self._thread is not None:
             self.shutdown()
-            self._thread.join()
-            self._thread = None
-        # A client's idle keep-alive connection would keep its handler thread
-        # blocked in a read forever; shutting the socket down ends that read.
+        # A client's idle keep-alive connection keeps its handler thread blocked
+        # in a read; werkzeug's serve loop joins those threads as it exits, so
+        # the sockets must be shut down before the serve thread can end.
         with self._connections_lock:
             for conn in list(self._connections):
                 try:
                     conn.shutdown(socket.SHUT_RDWR)
                 except OSError:
                     pass
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
         self.server_close()
