@@ -1,0 +1,38 @@
+"""The third-party packages a Lambda Python runtime provides, and nothing else.
+
+A handler on AWS can import boto3 without packaging it, but not requests, moto or pytest. Workers
+get a directory of links to just these packages (and their metadata) from the interpreter's own
+site-packages, instead of the whole environment the notebook runs in.
+"""
+
+import glob
+import json
+import os
+import subprocess
+
+RUNTIME_MODULES = ("boto3", "botocore", "jmespath", "s3transfer", "urllib3", "dateutil", "six")
+RUNTIME_DISTRIBUTIONS = ("boto3", "botocore", "jmespath", "s3transfer", "urllib3", "python_dateutil", "six")
+
+# Runs in the worker's interpreter, which may not be this one: where would it import each module from?
+_LOCATE = """
+import importlib.util, json, sys
+found = {}
+for name in sys.argv[1:]:
+    spec = importlib.util.find_spec(name)
+    if spec is not None and spec.origin:
+        found[name] = spec.submodule_search_locations[0] if spec.submodule_search_locations else spec.origin
+print(json.dumps(found))
+"""
+
+
+def build_runtime_site(python: str, directory: str) -> None:
+    """Fill `directory` with links to the runtime's packages as installed for `python`."""
+    located = subprocess.run([python, "-I", "-c", _LOCATE, *RUNTIME_MODULES],
+                             capture_output=True, text=True, check=True, env={})
+    locations = json.loads(located.stdout).values()
+    metadata = {path
+                for location in locations
+                for dist in RUNTIME_DISTRIBUTIONS
+                for path in glob.glob(os.path.join(os.path.dirname(location), f"{dist}-*.dist-info"))}
+    for path in [*locations, *metadata]:
+        os.symlink(path, os.path.join(directory, os.path.basename(path)))
