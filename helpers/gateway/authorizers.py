@@ -1,0 +1,199 @@
+"""Lambda (custom) authorizers, TOKEN and REQUEST: identity sources, the call, the policy, the cache."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from typing import Any, Callable
+
+from .backend import FunctionNotFound, GatewayBackend, IntegrationTimedOut
+from .context import InvocationContext
+from .errors import AccessDenied, AuthorizerConfigurationError, Unauthorized
+from .lambda_calls import execute_api_arn, function_arn, invoke, may_invoke
+from .policies import MalformedPolicy, authorizer_policy_allows
+from .proxy_event import event_headers, query_parameters, request_context
+
+DEFAULT_TTL_S = 300
+# API Gateway's integration limit; used for the authorizer call too (its own limit is not documented).
+AUTHORIZER_TIMEOUT_S = 29.0
+
+
+class AuthorizerCache:
+    """Authorizer outputs by identity, kept for authorizerResultTtlInSeconds (thread-safe)."""
+
+    def __init__(self, clock: Callable[[], float]):
+        self._clock = clock
+        self._entries: dict[tuple, tuple[float, dict[str, Any]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> dict[str, Any] | None:
+        """A cached output that has not expired."""
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry[0] <= self._clock():
+                del self._entries[key]
+                return None
+            return entry[1]
+
+    def put(self, key: tuple, output: dict[str, Any], ttl_s: float) -> None:
+        """Remember an output for ttl_s seconds."""
+        with self._lock:
+            self._entries[key] = (self._clock() + ttl_s, output)
+
+
+class LambdaAuthorization:
+    """The CUSTOM authorization step: run (or recall) the authorizer and apply its policy."""
+
+    def __init__(self, backend: GatewayBackend, clock: Callable[[], float]):
+        self._backend = backend
+        self._cache = AuthorizerCache(clock)
+
+    def __call__(self, ctx: InvocationContext) -> None:
+        authorization = ctx.route.method.get("authorizationType") or "NONE"
+        if authorization == "COGNITO_USER_POOLS":
+            raise AuthorizerConfigurationError("Cognito user pool authorizers are not supported by the sandbox")
+        if authorization != "CUSTOM":
+            return
+        authorizer = ctx.deployment.authorizers.get(ctx.route.method.get("authorizerId"))
+        if authorizer is None or authorizer.get("type") not in ("TOKEN", "REQUEST"):
+            raise AuthorizerConfigurationError(f"unusable authorizer {authorizer!r}")
+        identity = _identity(ctx, authorizer)
+        method_arn = execute_api_arn(ctx, f"{ctx.request.stage}/{ctx.request.method}{ctx.request.path}".rstrip("/"))
+        if ctx.request.path == "/":
+            method_arn += "/"
+        ttl = authorizer.get("authorizerResultTtlInSeconds", DEFAULT_TTL_S)
+        cacheable = bool(ttl) and bool(identity)
+        key = (ctx.request.api_id, ctx.request.stage, authorizer["id"], identity)
+        output = self._cache.get(key) if cacheable else None
+        latency_ms = 0
+        if output is None:
+            output, latency_ms = self._call(ctx, authorizer, method_arn)
+            if cacheable:
+                self._cache.put(key, output, ttl)
+        # The policy is re-evaluated against every request's ARN, cached or not: a cached
+        # policy that names only the first method's ARN denies the others (a classic surprise).
+        try:
+            allowed = authorizer_policy_allows(output.get("policyDocument"), method_arn)
+        except MalformedPolicy as error:
+            raise AuthorizerConfigurationError(str(error)) from None
+        if not allowed:
+            raise AccessDenied(f"policy does not allow {method_arn}")
+        ctx.authorizer = {
+            "principalId": output.get("principalId"),
+            "integrationLatency": latency_ms,
+            **_context_values(output.get("context")),
+        }
+        ctx.usage_identifier_key = output.get("usageIdentifierKey")
+
+    def _call(self, ctx: InvocationContext, authorizer: dict[str, Any], method_arn: str) -> tuple[dict[str, Any], int]:
+        arn = function_arn(authorizer.get("authorizerUri"), ctx.stage_variables)
+        if arn is None:
+            raise AuthorizerConfigurationError(f"not a Lambda authorizer URI: {authorizer.get('authorizerUri')!r}")
+        source_arn = execute_api_arn(ctx, f"authorizers/{authorizer['id']}")
+        if not authorizer.get("authorizerCredentials") and not may_invoke(self._backend, arn, source_arn=source_arn):
+            raise AuthorizerConfigurationError("Invalid permissions on Lambda function")
+        event = _authorizer_event(ctx, authorizer, method_arn)
+        started = time.perf_counter()
+        try:
+            result = invoke(self._backend, arn, event, timeout_s=AUTHORIZER_TIMEOUT_S)
+        except (FunctionNotFound, IntegrationTimedOut) as error:
+            raise AuthorizerConfigurationError(f"authorizer call failed: {error!r}") from None
+        latency_ms = round((time.perf_counter() - started) * 1000)
+        output = _json_or_none(result.payload)
+        if result.function_error or result.timed_out:
+            if isinstance(output, dict) and output.get("errorMessage") == "Unauthorized":
+                raise Unauthorized("the authorizer raised Unauthorized")
+            raise AuthorizerConfigurationError(f"authorizer failed: {result.payload[:200]!r}")
+        if not isinstance(output, dict) or "policyDocument" not in output:
+            raise AuthorizerConfigurationError("authorizer response has no policyDocument")
+        return output, latency_ms
+
+
+def _identity(ctx: InvocationContext, authorizer: dict[str, Any]) -> tuple[str, ...]:
+    """The identity source values; a missing one is a 401 before the authorizer is called."""
+    sources = [s.strip() for s in (authorizer.get("identitySource") or "").split(",") if s.strip()]
+    values = []
+    for source in sources:
+        value = _source_value(ctx, source)
+        if not value:
+            raise Unauthorized(f"identity source {source} is missing")
+        values.append(value)
+    if authorizer["type"] == "TOKEN":
+        if len(values) != 1:
+            raise AuthorizerConfigurationError("a TOKEN authorizer needs one header identity source")
+        expression = authorizer.get("identityValidationExpression")
+        if expression and not _fullmatch(expression, values[0]):
+            raise Unauthorized("token does not match identityValidationExpression")
+    return tuple(values)
+
+
+def _fullmatch(expression: str, value: str) -> bool:
+    try:
+        return re.fullmatch(expression, value) is not None
+    except re.error:
+        raise AuthorizerConfigurationError(f"bad identityValidationExpression {expression!r}") from None
+
+
+def _source_value(ctx: InvocationContext, source: str) -> str | None:
+    request = ctx.request
+    if source.startswith("method.request.header."):
+        return request.header(source.removeprefix("method.request.header."))
+    if source.startswith("method.request.querystring."):
+        return dict(request.query_values()).get(source.removeprefix("method.request.querystring."))
+    if source.startswith("stageVariables."):
+        return ctx.stage_variables.get(source.removeprefix("stageVariables."))
+    if source.startswith("context."):
+        return {"requestId": ctx.request_id, "sourceIp": request.source_ip, "stage": request.stage}.get(
+            source.removeprefix("context.")
+        )
+    raise AuthorizerConfigurationError(f"unsupported identity source {source!r}")
+
+
+def _authorizer_event(ctx: InvocationContext, authorizer: dict[str, Any], method_arn: str) -> dict[str, Any]:
+    if authorizer["type"] == "TOKEN":
+        token = _source_value(ctx, authorizer["identitySource"].strip())
+        return {"type": "TOKEN", "methodArn": method_arn, "authorizationToken": token}
+    headers, multi_headers = event_headers(ctx)
+    query, multi_query = query_parameters(ctx.request)
+    return {
+        "type": "REQUEST",
+        "methodArn": method_arn,
+        "resource": ctx.route.resource["path"],
+        "path": ctx.request.path,
+        "httpMethod": ctx.request.method,
+        "headers": headers,
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": ctx.route.path_parameters,
+        "stageVariables": ctx.stage_variables or None,
+        "requestContext": request_context(ctx),
+    }
+
+
+def _context_values(context: Any) -> dict[str, str]:
+    """The authorizer's `context`, stringified as API Gateway passes it on; objects are refused."""
+    if context is None:
+        return {}
+    if not isinstance(context, dict):
+        raise AuthorizerConfigurationError("authorizer context is not an object")
+    values = {}
+    for key, value in context.items():
+        if isinstance(value, (dict, list)):
+            raise AuthorizerConfigurationError(f"authorizer context value for {key!r} is not a primitive")
+        if isinstance(value, bool):
+            values[key] = "true" if value else "false"
+        elif value is not None:
+            values[key] = str(value)
+    return values
+
+
+def _json_or_none(payload: bytes) -> Any:
+    try:
+        return json.loads(payload)
+    except ValueError:
+        return None

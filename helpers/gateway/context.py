@@ -1,0 +1,57 @@
+"""The state of one request as it moves through the gateway's steps."""
+
+from __future__ import annotations
+
+import base64
+import os
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from .deployment import Deployment
+from .request import Request
+from .routing import RouteMatch
+
+
+@dataclass
+class HttpResponse:
+    """A finished HTTP response; headers may repeat (e.g. Set-Cookie)."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes = b""
+
+
+def new_extended_request_id() -> str:
+    """An id shaped like AWS's x-amz-apigw-id: 15 URL-safe base64 characters and "="."""
+    return base64.urlsafe_b64encode(os.urandom(11)).decode()
+
+
+@dataclass
+class InvocationContext:
+    """Everything the steps learn about a request; each step reads and adds to it."""
+
+    environ: dict[str, Any]
+    received_at: float  # epoch seconds from the gateway's clock
+    account_id: str
+    region: str
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    extended_request_id: str = field(default_factory=new_extended_request_id)
+    trace_id: str = ""
+    request: Request | None = None
+    api: dict[str, Any] | None = None
+    stage: dict[str, Any] | None = None
+    deployment: Deployment | None = None
+    route: RouteMatch | None = None
+    iam_identity: dict[str, Any] = field(default_factory=dict)  # accessKey, caller, ... for AWS_IAM
+    authorizer: dict[str, Any] | None = None  # becomes requestContext.authorizer
+    usage_identifier_key: str | None = None  # an API key value returned by a Lambda authorizer
+    api_key: dict[str, Any] | None = None
+    usage_plan: dict[str, Any] | None = None
+    integration_latency_ms: float | None = None
+    response: HttpResponse | None = None
+
+    @property
+    def stage_variables(self) -> dict[str, str]:
+        """The stage's variables ({} when none)."""
+        return (self.stage or {}).get("variables") or {}

@@ -1,0 +1,43 @@
+"""Calling Lambda the way API Gateway does: from an integration URI, with the invoke-permission check."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from .backend import GatewayBackend, LambdaResult
+from .context import InvocationContext
+from .policies import lambda_policy_allows
+
+_FUNCTION_URI = re.compile(r"arn:[\w-]+:apigateway:[\w-]*:lambda:path/[\d-]+/functions/(?P<arn>.+)/invocations")
+_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_.:-]+)\}")
+
+
+def partition(region: str) -> str:
+    """The ARN partition of a region."""
+    if region.startswith("cn-"):
+        return "aws-cn"
+    return "aws-us-gov" if region.startswith("us-gov-") else "aws"
+
+
+def execute_api_arn(ctx: InvocationContext, suffix: str) -> str:
+    """`arn:aws:execute-api:<region>:<account>:<api id>/<suffix>`."""
+    return f"arn:{partition(ctx.region)}:execute-api:{ctx.region}:{ctx.account_id}:{ctx.request.api_id}/{suffix}"
+
+
+def function_arn(uri: str | None, stage_variables: dict[str, str]) -> str | None:
+    """The function ARN inside a Lambda integration URI, after `${stageVariables.x}` substitution."""
+    rendered = _STAGE_VARIABLE.sub(lambda m: stage_variables.get(m.group(1), ""), uri or "")
+    match = _FUNCTION_URI.fullmatch(rendered)
+    return match.group("arn") if match else None
+
+
+def may_invoke(backend: GatewayBackend, arn: str, *, source_arn: str) -> bool:
+    """Whether the function's resource policy lets API Gateway invoke it for this source ARN."""
+    return lambda_policy_allows(backend.get_function_policy(arn), source_arn=source_arn, account_id=backend.account_id)
+
+
+def invoke(backend: GatewayBackend, arn: str, event: dict[str, Any], *, timeout_s: float) -> LambdaResult:
+    """Invoke synchronously with a JSON event."""
+    return backend.invoke_function(arn, json.dumps(event).encode(), timeout_s=timeout_s)
