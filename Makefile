@@ -34,8 +34,12 @@ $(STAMP): pyproject.toml | $(if $(filter .venv,$(ENV_DIR)),$(ENV_DIR)/bin/python
 	$(VENV_PY) -m pip install --quiet -e '.[test]'
 	@touch $@
 
+# Containers (Binder, Docker, CI) often run as root, which Jupyter refuses
+# unless told; a normal user never needs the flag.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
+
 lab: $(STAMP)
-	$(VENV_PY) -m jupyter lab --ServerApp.ip=127.0.0.1 $(LAB_ARGS) notebooks/00_start_here.ipynb
+	$(VENV_PY) -m jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(ALLOW_ROOT) $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 # nbval runs each notebook in a kernel of this environment, strictly
 # (outputs compared after the sanitizer); xdist spreads files over cores.
