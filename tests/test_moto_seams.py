@@ -42,3 +42,29 @@ def test_lambda_invocation_hook_seam():
     from moto.awslambda.models import LambdaFunction
 
     assert list(inspect.signature(LambdaFunction._invoke_lambda).parameters) == ["self", "event"]
+
+
+def test_function_record_seam():
+    # moto_link.function_spec reads these attributes of a moto function version.
+    from moto.awslambda.models import LambdaFunction
+
+    init = inspect.getsource(LambdaFunction)
+    for attribute in ("code_bytes", "code_sha_256", "run_time", "handler", "environment_vars", "architectures",
+                      "reserved_concurrency", "memory_size", "timeout", "function_arn", "version"):
+        assert f"self.{attribute}" in init, attribute
+
+
+def test_backend_lookup_seams():
+    from moto.awslambda.exceptions import UnknownFunctionException
+    from moto.awslambda.models import LambdaBackend, lambda_backends
+    from moto.cloudwatch.models import CloudWatchBackend, cloudwatch_backends
+    from moto.logs.models import LogsBackend, logs_backends
+
+    assert issubclass(UnknownFunctionException, Exception)
+    assert list(inspect.signature(LambdaBackend.get_function).parameters) == ["self", "function_name_or_arn", "qualifier"]
+    assert list(inspect.signature(LogsBackend.ensure_log_group).parameters) == ["self", "log_group_name"]
+    assert list(inspect.signature(LogsBackend.ensure_log_stream).parameters) == ["self", "log_group_name", "log_stream_name"]
+    assert list(inspect.signature(LogsBackend.put_log_events).parameters)[:4] == ["self", "log_group_name", "log_stream_name", "log_events"]
+    assert list(inspect.signature(CloudWatchBackend.put_metric_data).parameters) == ["self", "namespace", "metric_data"]
+    for backends in (lambda_backends, logs_backends, cloudwatch_backends):
+        assert backends["123456789012"]["us-east-1"] is not None

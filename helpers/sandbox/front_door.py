@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 import uuid
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from typing import Any, Callable, Iterable
 from .credentials import Credentials, signature_of
 from .refusals import refuse
 
+log = logging.getLogger(__name__)
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
@@ -44,6 +46,7 @@ class FrontDoor:
         try:
             return self._dispatch(environ, start_response)
         except Exception:  # noqa: BLE001 - the sandbox must keep serving whatever a request does
+            log.exception("sandbox failed on %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
             return internal_failure(start_response)
 
     def _dispatch(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:

@@ -8,11 +8,16 @@ import threading
 from typing import Any
 from urllib.parse import quote
 
+from ..engine import Engine
+from . import moto_link
 from .credentials import Credentials
 from .front_door import FrontDoor
+from .lambda_service import INVOKE_PATH, PROVISIONED_PATH, LambdaService
 from .process_env import owners, sandbox_variables
 from .server import LOOPBACK, LoopbackServer
 
+# AWS keeps an idle execution environment for several minutes (not documented).
+DEFAULT_IDLE_TIMEOUT = 300.0
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 # Strong references: a running sandbox lives until stopped, even if a
 # notebook drops its variable.
@@ -23,7 +28,7 @@ _running_lock = threading.Lock()
 class Sandbox:
     """A running sandbox; stop it with stop() or use it as a context manager."""
 
-    def __init__(self, region: str = "us-east-1") -> None:
+    def __init__(self, region: str = "us-east-1", *, idle_timeout: float = DEFAULT_IDLE_TIMEOUT) -> None:
         if not _REGION.match(region):
             raise ValueError(f"{region!r} is not an AWS Region name (for example 'us-east-1')")
         self.region = region
@@ -34,6 +39,17 @@ class Sandbox:
         self.front_door = FrontDoor(self.credentials, _moto_app())
         self._server = LoopbackServer(self.front_door)
         self.endpoint_url = f"http://{LOOPBACK}:{self._server.port}"
+        account = self.credentials.account_id
+        self.engine = Engine(
+            worker_env=self._worker_variables(),
+            log_sink=moto_link.log_sink(account, region),
+            metric_sink=moto_link.metric_sink(account, region),
+            idle_timeout=idle_timeout,
+        )
+        self.lambda_service = LambdaService(self.engine, account, self.front_door.moto_app)
+        self.front_door.mount(["POST"], INVOKE_PATH, self.lambda_service.invoke_app)
+        self.front_door.mount(["PUT", "GET", "DELETE"], PROVISIONED_PATH, self.lambda_service.provisioned_app)
+        moto_link.route_invocations(account, self.lambda_service.run_for_moto)
         _use_aws_managed_policies(True)
         self._server.start(name=f"sandbox-{self._server.port}")
         with _running_lock:
@@ -49,6 +65,25 @@ class Sandbox:
         """The variables that point boto3 at this sandbox (set in the process while it runs)."""
         c = self.credentials
         return sandbox_variables(self.endpoint_url, self.region, c.access_key_id, c.secret_access_key)
+
+    def _worker_variables(self) -> dict[str, str]:
+        # A handler's own boto3 calls come back to this sandbox, signed with
+        # its key, as a real function's calls use its role's credentials.
+        c = self.credentials
+        return {
+            "AWS_ENDPOINT_URL": self.endpoint_url,
+            "AWS_ACCESS_KEY_ID": c.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": c.secret_access_key,
+        }
+
+    @property
+    def idle_timeout(self) -> float:
+        """Seconds an idle execution environment is kept before it is reclaimed (AWS: minutes)."""
+        return self.engine.idle_timeout
+
+    @idle_timeout.setter
+    def idle_timeout(self, seconds: float) -> None:
+        self.engine.idle_timeout = seconds
 
     def client(self, service: str, **kwargs: Any) -> Any:
         """A boto3 client for this sandbox, whatever the process environment says."""
@@ -76,6 +111,10 @@ class Sandbox:
                 return
             self._stopped = True
         try:
+            # The engine first: ending its workers lets in-flight invocations
+            # answer, so the server's request threads can finish.
+            moto_link.route_invocations(self.account_id, None)
+            self.engine.stop()
             self._server.stop()
         finally:
             owners.pop(self)
@@ -100,9 +139,9 @@ class Sandbox:
         return f"<Sandbox {state} at {self.endpoint_url} region={self.region}>"
 
 
-def start(region: str = "us-east-1") -> Sandbox:
+def start(region: str = "us-east-1", *, idle_timeout: float = DEFAULT_IDLE_TIMEOUT) -> Sandbox:
     """Start a sandbox on 127.0.0.1 and point boto3 in this process at it."""
-    return Sandbox(region)
+    return Sandbox(region, idle_timeout=idle_timeout)
 
 
 def _moto_app() -> Any:

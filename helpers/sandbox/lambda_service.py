@@ -1,0 +1,172 @@
+"""The Lambda data plane on the sandbox: Invoke and provisioned concurrency, run by the engine."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import uuid
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qs
+
+from ..engine import Engine, EngineError, FunctionSpec
+from . import moto_link
+
+INVOKE_PATH = r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$"
+PROVISIONED_PATH = r"^/2019-09-30/functions/(?P<name>[^/]+)/provisioned-concurrency/?$"
+_REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request", 404: "Not Found",
+            409: "Conflict", 413: "Request Entity Too Large", 429: "Too Many Requests",
+            500: "Internal Server Error", 502: "Bad Gateway"}
+
+
+class LambdaService:
+    """Serves Invoke and the provisioned-concurrency API for one sandbox account, through the engine."""
+
+    def __init__(self, engine: Engine, account_id: str, pass_through: Callable[..., Iterable[bytes]]) -> None:
+        self.engine = engine
+        self.account_id = account_id
+        self._pass_through = pass_through  # moto answers whatever we don't (e.g. an unknown function)
+        self._provisioned: dict[tuple[str, str], dict[str, Any]] = {}
+
+    # Invoke
+
+    def invoke_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """WSGI app for POST /2015-03-31/functions/{name}/invocations."""
+        name = re.match(INVOKE_PATH, environ["PATH_INFO"]).group("name")
+        qualifier = _query(environ).get("Qualifier")
+        found = moto_link.find_function(self.account_id, _region(environ), name, qualifier)
+        if found is None:
+            return self._pass_through(environ, start_response)
+        spec = moto_link.function_spec(*found)
+        payload = _body(environ)
+        headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
+        try:
+            result = self.engine.invoke(
+                spec,
+                payload,
+                invocation_type=headers.get("x-amz-invocation-type", "RequestResponse"),
+                log_type=headers.get("x-amz-log-type", "None"),
+                client_context=headers.get("x-amz-client-context"),
+                invoked_function_arn=_invoked_arn(spec, qualifier),
+            )
+        except EngineError as error:
+            return _error(start_response, error.status_code, error.error_type, error.body())
+        out = [("Content-Type", "application/json"), ("x-amzn-RequestId", result.request_id),
+               ("X-Amz-Executed-Version", result.executed_version)]
+        if result.function_error:
+            out.append(("X-Amz-Function-Error", result.function_error))
+        if result.log_result is not None:
+            out.append(("X-Amz-Log-Result", result.log_result))
+        return _respond(start_response, result.status_code, out, result.payload)
+
+    def run_for_moto(self, fn: Any, event: str | None) -> tuple[str, bool, str]:
+        """Run an invocation moto started itself (S3 notifications, SNS…); moto's hook signature."""
+        latest = moto_link.lambda_backend(fn.account_id, fn.region).get_function(fn.function_name, None)
+        payload = (event if isinstance(event, str) else json.dumps(event or {})).encode()
+        result = self.engine.invoke(moto_link.function_spec(fn, latest), payload, log_type="Tail")
+        logs = base64.b64decode(result.log_result or "").decode(errors="replace")
+        return result.payload.decode(errors="replace"), result.function_error is not None, logs
+
+    # Provisioned concurrency (moto has no such API; the engine keeps the environments)
+
+    def provisioned_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """WSGI app for /2019-09-30/functions/{name}/provisioned-concurrency (Put, Get, Delete, List)."""
+        name = re.match(PROVISIONED_PATH, environ["PATH_INFO"]).group("name")
+        query = _query(environ)
+        method = environ["REQUEST_METHOD"]
+        region = _region(environ)
+        if method == "GET" and query.get("List") == "ALL":
+            return self._list(start_response, name, region)
+        qualifier = query.get("Qualifier")
+        if not qualifier:
+            return _error(start_response, 400, "InvalidParameterValueException",
+                          {"Type": "User", "message": "Qualifier is required for provisioned concurrency."})
+        if qualifier == "$LATEST":
+            return _error(start_response, 400, "InvalidParameterValueException",
+                          {"Type": "User", "message": "Provisioned Concurrency Configs cannot be applied to unpublished function versions."})
+        found = moto_link.find_function(self.account_id, region, name, qualifier)
+        if found is None:
+            return self._pass_through(environ, start_response)
+        spec = moto_link.function_spec(*found)
+        key = (spec.function_name, qualifier)
+        if method == "PUT":
+            requested = json.loads(_body(environ) or b"{}").get("ProvisionedConcurrentExecutions")
+            if not isinstance(requested, int) or requested < 1:
+                return _error(start_response, 400, "InvalidParameterValueException",
+                              {"Type": "User", "message": "ProvisionedConcurrentExecutions must be a positive integer."})
+            self._provisioned[key] = {"spec": spec, "qualifier": qualifier, "modified": _now()}
+            self.engine.put_provisioned_concurrency(spec, requested)
+            return _json(start_response, 202, self._config(key, include_arn=False))
+        if key not in self._provisioned:
+            return _error(start_response, 404, "ProvisionedConcurrencyConfigNotFoundException",
+                          {"Type": "User", "message": "No Provisioned Concurrency Config found for this function"})
+        if method == "DELETE":
+            self.engine.delete_provisioned_concurrency(self._provisioned.pop(key)["spec"])
+            return _respond(start_response, 204, [], b"")
+        return _json(start_response, 200, self._config(key, include_arn=False))
+
+    def _list(self, start_response: Callable[..., Any], name: str, region: str) -> Iterable[bytes]:
+        function_name = name.split(":function:")[-1].split(":")[0]
+        configs = [self._config(key, include_arn=True) for key in sorted(self._provisioned) if key[0] == function_name]
+        return _json(start_response, 200, {"ProvisionedConcurrencyConfigs": configs})
+
+    def _config(self, key: tuple[str, str], include_arn: bool) -> dict[str, Any]:
+        entry = self._provisioned[key]
+        status = self.engine.provisioned_status(entry["spec"])
+        config = {
+            "RequestedProvisionedConcurrentExecutions": status["requested"],
+            "AvailableProvisionedConcurrentExecutions": status["available"],
+            "AllocatedProvisionedConcurrentExecutions": status["allocated"],
+            "Status": status["status"],
+            "LastModified": entry["modified"],
+        }
+        if "status_reason" in status:
+            config["StatusReason"] = status["status_reason"]
+        if include_arn:
+            config = {"FunctionArn": f"{entry['spec'].function_arn}:{entry['qualifier']}", **config}
+        return config
+
+
+def _invoked_arn(spec: FunctionSpec, qualifier: str | None) -> str:
+    # An alias invocation reports the alias ARN to the handler (context.invoked_function_arn).
+    return f"{spec.function_arn}:{qualifier}" if qualifier and qualifier != "$LATEST" else spec.invoked_arn
+
+
+def _query(environ: dict[str, Any]) -> dict[str, str]:
+    return {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
+
+
+def _region(environ: dict[str, Any]) -> str:
+    # The signing scope carries the Region the client is configured for.
+    match = re.search(r"Credential=[^/]+/\d+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+    return match.group(1) if match else "us-east-1"
+
+
+def _body(environ: dict[str, Any]) -> bytes:
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    return environ["wsgi.input"].read(length) if length else b""
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "+0000"
+
+
+def _respond(start_response: Callable[..., Any], status: int, headers: list[tuple[str, str]], body: bytes) -> list[bytes]:
+    headers = [*headers, ("Content-Length", str(len(body)))]
+    if not any(k.lower() == "x-amzn-requestid" for k, _ in headers):
+        headers.append(("x-amzn-RequestId", str(uuid.uuid4())))
+    start_response(f"{status} {_REASONS.get(status, 'Unknown')}", headers)
+    return [body]
+
+
+def _json(start_response: Callable[..., Any], status: int, document: dict[str, Any]) -> list[bytes]:
+    return _respond(start_response, status, [("Content-Type", "application/json")], json.dumps(document).encode())
+
+
+def _error(start_response: Callable[..., Any], status: int, error_type: str, body: dict[str, Any]) -> list[bytes]:
+    headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", error_type)]
+    return _respond(start_response, status, headers, json.dumps(body).encode())

@@ -1,0 +1,112 @@
+"""The sandbox's joins with moto's internals: function records, CloudWatch backends, the invocation hook.
+
+Every name used here is checked by tests/test_moto_seams.py, so a moto upgrade
+that moves one fails loudly there rather than quietly here.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Callable
+
+from ..engine import FunctionSpec
+
+# moto's backends are not thread-safe for writes; the engine writes logs and
+# metrics from its own threads while HTTP threads serve reads.
+_write_lock = threading.Lock()
+
+
+def lambda_backend(account_id: str, region: str) -> Any:
+    """moto's Lambda backend for one account and Region."""
+    from moto.awslambda.models import lambda_backends
+
+    return lambda_backends[account_id][region]
+
+
+def find_function(account_id: str, region: str, name_or_arn: str, qualifier: str | None) -> tuple[Any, Any] | None:
+    """(the version or alias target, the $LATEST record) of a function, or None if there is none."""
+    from moto.awslambda.exceptions import UnknownFunctionException
+
+    backend = lambda_backend(account_id, region)
+    try:
+        target = backend.get_function(name_or_arn, qualifier)
+        latest = backend.get_function(target.function_name, None)
+    except UnknownFunctionException:
+        return None
+    return target, latest
+
+
+def function_spec(fn: Any, latest: Any) -> FunctionSpec:
+    """The engine's view of a moto function version."""
+    unqualified = latest.function_arn.split(":function:")[0] + f":function:{fn.function_name}"
+    return FunctionSpec(
+        function_name=fn.function_name,
+        function_arn=unqualified,
+        version=str(fn.version),
+        handler=fn.handler or "",
+        runtime=fn.run_time or "",
+        code_zip=fn.code_bytes or b"",
+        code_sha256=fn.code_sha_256 or "",
+        region=fn.region,
+        account_id=fn.account_id,
+        memory_size=int(fn.memory_size),
+        timeout=int(fn.timeout),
+        environment=dict(fn.environment_vars or {}),
+        architecture=(fn.architectures or ["x86_64"])[0],
+        # Reserved concurrency is a function-level setting, kept on $LATEST.
+        reserved_concurrency=latest.reserved_concurrency,
+    )
+
+
+def log_sink(account_id: str, region: str) -> Callable[[str, str, list[tuple[int, str]]], None]:
+    """Write log events into the sandbox's CloudWatch Logs."""
+    from moto.logs.models import logs_backends
+
+    def write(group: str, stream: str, events: list[tuple[int, str]]) -> None:
+        backend = logs_backends[account_id][region]
+        with _write_lock:
+            backend.ensure_log_group(group)
+            backend.ensure_log_stream(group, stream)
+            backend.put_log_events(group, stream, [{"timestamp": ts, "message": msg} for ts, msg in events])
+
+    return write
+
+
+def metric_sink(account_id: str, region: str) -> Callable[[str, list[dict]], None]:
+    """Write metric data into the sandbox's CloudWatch metrics."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    def write(namespace: str, metric_data: list[dict]) -> None:
+        with _write_lock:
+            cloudwatch_backends[account_id][region].put_metric_data(namespace, metric_data)
+
+    return write
+
+
+# The invocation hook: moto calls LambdaFunction._invoke_lambda for every
+# invocation it starts itself (S3 notifications, SNS, SQS event sources…).
+_engines: dict[str, Callable[[Any, str | None], tuple[str, bool, str]]] = {}
+_hook_lock = threading.Lock()
+_original_invoke: Any = None
+
+
+def route_invocations(account_id: str, run: Callable[[Any, str | None], tuple[str, bool, str]] | None) -> None:
+    """Send moto's own invocations of `account_id`'s functions to `run` (None: stop sending)."""
+    global _original_invoke
+    from moto.awslambda.models import LambdaFunction
+
+    with _hook_lock:
+        if run is None:
+            _engines.pop(account_id, None)
+            return
+        _engines[account_id] = run
+        if _original_invoke is None:
+            _original_invoke = LambdaFunction._invoke_lambda
+
+            def _invoke_lambda(self: Any, event: str | None = None) -> tuple[str, bool, str]:
+                target = _engines.get(self.account_id)
+                if target is None:
+                    return _original_invoke(self, event)
+                return target(self, event)
+
+            LambdaFunction._invoke_lambda = _invoke_lambda
