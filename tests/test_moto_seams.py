@@ -68,3 +68,14 @@ def test_backend_lookup_seams():
     assert list(inspect.signature(CloudWatchBackend.put_metric_data).parameters) == ["self", "namespace", "metric_data"]
     for backends in (lambda_backends, logs_backends, cloudwatch_backends):
         assert backends["123456789012"]["us-east-1"] is not None
+
+
+def test_account_reset_seams():
+    # moto_link.forget_account drops a stopped sandbox's account.
+    from moto.core.base_backend import AccountSpecificBackend, BackendDict, backend_lock
+    from moto.s3.models import s3_backends
+
+    assert isinstance(BackendDict._instances, list)
+    assert callable(AccountSpecificBackend.reset)
+    assert backend_lock is not None
+    assert isinstance(s3_backends.bucket_accounts, dict)

@@ -229,3 +229,13 @@ def test_a_crashing_route_answers_500_and_the_sandbox_keeps_serving(sandbox):
     assert caught.value.code == 500
     assert caught.value.headers["x-amzn-ErrorType"] == "InternalFailure"
     assert boto3.client("lambda").list_functions()["Functions"] == []
+
+
+def test_a_new_sandbox_starts_with_a_fresh_account(no_leaks):
+    with sandbox_module.start():
+        boto3.client("s3").create_bucket(Bucket="my-first-bucket")
+        boto3.client("iam").create_role(RoleName="lab-role", AssumeRolePolicyDocument=TRUST_POLICY)
+    with sandbox_module.start():
+        # Bucket names are global in AWS; the stopped sandbox's are free again.
+        boto3.client("s3").create_bucket(Bucket="my-first-bucket")
+        assert boto3.client("iam").list_roles()["Roles"] == []

@@ -116,6 +116,7 @@ class Sandbox:
             moto_link.route_invocations(self.account_id, None)
             self.engine.stop()
             self._server.stop()
+            moto_link.forget_account(self.account_id)
         finally:
             owners.pop(self)
             with _running_lock:
