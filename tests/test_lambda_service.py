@@ -224,3 +224,68 @@ def test_stop_leaves_no_worker_process(no_leaks):
         boto3.client("lambda").invoke(FunctionName="hello-world-api")
         assert child_pids() - before, "the invocation ran in a worker process"
     assert child_pids() <= before
+
+
+REQUESTS_HANDLER = """\
+import requests
+
+def lambda_handler(event, context):
+    prepared = requests.Request("GET", "https://example.com/hello", params={"name": event["name"]}).prepare()
+    return {"url": prepared.url, "library": requests.__name__}
+"""
+
+
+def deploy_package(name: str, package: bytes) -> None:
+    iam = boto3.client("iam")
+    role = iam.create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    boto3.client("lambda").create_function(
+        FunctionName=name, Role=role, Runtime="python3.12", Handler="app.lambda_handler", Code={"ZipFile": package}
+    )
+
+
+def test_a_library_left_out_of_the_package_is_an_import_error(sandbox, tmp_path):
+    from helpers.deployment_package import build_deployment_package
+
+    (tmp_path / "app.py").write_text(REQUESTS_HANDLER)
+    deploy_package("forgot-requests", build_deployment_package(tmp_path))
+    response = boto3.client("lambda").invoke(FunctionName="forgot-requests", Payload=b'{"name": "Ada"}')
+    assert response["FunctionError"] == "Unhandled"
+    payload = json.loads(response["Payload"].read())
+    assert payload["errorType"] == "Runtime.ImportModuleError"
+    assert payload["errorMessage"] == "Unable to import module 'app': No module named 'requests'"
+    assert payload["requestId"] == ""
+
+
+def test_real_libraries_packaged_as_a_learner_would_run_unchanged(sandbox, tmp_path):
+    from helpers.deployment_package import build_deployment_package
+
+    (tmp_path / "app.py").write_text(REQUESTS_HANDLER)
+    package = build_deployment_package(tmp_path, requirements=["requests"])
+    assert build_deployment_package(tmp_path, requirements=["requests"]) == package, "packages are reproducible"
+    deploy_package("with-requests", package)
+    result = json.loads(boto3.client("lambda").invoke(FunctionName="with-requests", Payload=b'{"name": "Ada"}')["Payload"].read())
+    assert result == {"url": "https://example.com/hello?name=Ada", "library": "requests"}
+
+
+POWERTOOLS_HANDLER = """\
+from aws_lambda_powertools import Logger
+
+logger = Logger(service="orders")
+
+@logger.inject_lambda_context
+def lambda_handler(event, context):
+    logger.info("order received", extra={"order_id": event["id"]})
+    return {"ok": True}
+"""
+
+
+def test_powertools_structured_logs_reach_cloudwatch(sandbox, tmp_path):
+    from helpers.deployment_package import build_deployment_package
+
+    (tmp_path / "app.py").write_text(POWERTOOLS_HANDLER)
+    deploy_package("orders", build_deployment_package(tmp_path, requirements=["aws-lambda-powertools"]))
+    response = boto3.client("lambda").invoke(FunctionName="orders", Payload=b'{"id": "o-1"}')
+    assert json.loads(response["Payload"].read()) == {"ok": True}
+    records = [json.loads(m) for m in log_messages("orders") if m.startswith("{")]
+    assert records and records[0]["message"] == "order received" and records[0]["order_id"] == "o-1"
+    assert records[0]["function_name"] == "orders" and records[0]["cold_start"] is True
