@@ -1,0 +1,116 @@
+"""The walkthrough's console steps as small boto3 functions; they work the same against real AWS."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Iterable
+
+import boto3
+
+from .deployment_package import build_deployment_package
+
+BASIC_EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
+LAMBDA_TRUST_POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+}
+
+
+def create_basic_execution_role(role_name: str) -> str:
+    """Create (or reuse) a role Lambda can assume, with AWSLambdaBasicExecutionRole (iam.create_role, iam.attach_role_policy); returns its ARN."""
+    iam = boto3.client("iam")
+    try:
+        arn = iam.create_role(
+            RoleName=role_name,
+            AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST_POLICY),
+            Description="Lets Lambda write the function's logs to CloudWatch",
+        )["Role"]["Arn"]
+    except iam.exceptions.EntityAlreadyExistsException:
+        arn = iam.get_role(RoleName=role_name)["Role"]["Arn"]
+    iam.attach_role_policy(RoleName=role_name, PolicyArn=BASIC_EXECUTION_POLICY)
+    return arn
+
+
+def package_function(folder: str | Path, requirements: Iterable[str] = ()) -> bytes:
+    """Zip a function's folder, plus installed libraries it needs, into a deployment package (no AWS call)."""
+    return build_deployment_package(folder, requirements=requirements)
+
+
+def wait_until_active(function_name: str) -> dict:
+    """Wait until a function's State is Active (lambda.get_function, via the function_active_v2 waiter); returns its configuration."""
+    client = boto3.client("lambda")
+    client.get_waiter("function_active_v2").wait(FunctionName=function_name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
+    return client.get_function_configuration(FunctionName=function_name)
+
+
+def find_rest_api(name: str) -> str | None:
+    """The id of the REST API called `name`, or None (apigateway.get_rest_apis)."""
+    for page in boto3.client("apigateway").get_paginator("get_rest_apis").paginate():
+        for api in page["items"]:
+            if api["name"] == name:
+                return api["id"]
+    return None
+
+
+def invoke_url(rest_api_id: str, stage: str, path: str = "/") -> str:
+    """The URL that serves `path` of a deployed stage: AWS's execute-api URL, or its sandbox equivalent (no AWS call)."""
+    client = boto3.client("apigateway")
+    endpoint, region = client.meta.endpoint_url.rstrip("/"), client.meta.region_name
+    path = path if path.startswith("/") else "/" + path
+    if endpoint.endswith(".amazonaws.com"):
+        return f"https://{rest_api_id}.execute-api.{region}.amazonaws.com/{stage}{path}"
+    # Local AWS emulators (this sandbox, LocalStack) serve stages under this path.
+    return f"{endpoint}/restapis/{rest_api_id}/{stage}/_user_request_{path}"
+
+
+def latest_log_lines(function_name: str, *, limit: int = 50, wait: float = 0.0) -> list[str]:
+    """The newest log lines of a function's most recent log stream (logs.describe_log_streams, logs.get_log_events)."""
+    logs = boto3.client("logs")
+    group = f"/aws/lambda/{function_name}"
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            streams = logs.describe_log_streams(logGroupName=group, orderBy="LastEventTime", descending=True, limit=1)["logStreams"]
+        except logs.exceptions.ResourceNotFoundException:
+            streams = []
+        if streams:
+            events = logs.get_log_events(logGroupName=group, logStreamName=streams[0]["logStreamName"], limit=limit)["events"]
+            return [event["message"].rstrip("\n") for event in events]
+        if time.monotonic() >= deadline:
+            return []
+        time.sleep(0.1)
+
+
+def clean_up(*, function_names: Iterable[str] = (), rest_api_names: Iterable[str] = (), role_names: Iterable[str] = ()) -> list[str]:
+    """Delete what a chapter created: functions and their log groups, REST APIs, roles (lambda, logs, apigateway, iam); returns what went."""
+    removed: list[str] = []
+    lam, logs, apigw, iam = (boto3.client(s) for s in ("lambda", "logs", "apigateway", "iam"))
+    for name in function_names:
+        try:
+            lam.delete_function(FunctionName=name)
+            removed.append(f"function {name}")
+        except lam.exceptions.ResourceNotFoundException:
+            pass
+        try:
+            logs.delete_log_group(logGroupName=f"/aws/lambda/{name}")
+            removed.append(f"log group /aws/lambda/{name}")
+        except logs.exceptions.ResourceNotFoundException:
+            pass
+    for name in rest_api_names:
+        api_id = find_rest_api(name)
+        if api_id:
+            apigw.delete_rest_api(restApiId=api_id)
+            removed.append(f"REST API {name}")
+    for name in role_names:
+        try:
+            for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
+                iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
+            for policy_name in iam.list_role_policies(RoleName=name)["PolicyNames"]:
+                iam.delete_role_policy(RoleName=name, PolicyName=policy_name)
+            iam.delete_role(RoleName=name)
+            removed.append(f"role {name}")
+        except iam.exceptions.NoSuchEntityException:
+            pass
+    return removed
