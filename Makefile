@@ -21,6 +21,7 @@ LAB_ARGS ?=
 help:
 	@echo "make lab    set up, then open JupyterLab on the first notebook"
 	@echo "make test   set up, then run every test, notebooks included"
+	@echo "make solutions  write solutions/ (exercises filled in, for instructors)"
 	@echo "make bench  run the benchmarks in bench/ (prints ratios)"
 
 setup: $(STAMP)
@@ -46,6 +47,10 @@ lab: $(STAMP)
 test: $(STAMP)
 	$(VENV_PY) -m pytest -n auto --dist loadscope --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/sanitize.cfg $(PYTEST_ARGS)
+
+# Instructors: a copy of each notebook with the exercises filled in and run.
+solutions: $(STAMP)
+	$(VENV_PY) -m helpers.learn.solutions notebooks solutions
 
 bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(VENV_PY) $$b || exit 1; done
