@@ -117,6 +117,7 @@ def test_every_chapters_solutions_pass_their_checks(path, tmp_path):
     source = tmp_path / "notebooks"
     source.mkdir()
     nbformat.write(notebook, source / path.name)
-    solved = nbformat.read(write_solutions(source, tmp_path / "solutions")[0], as_version=4)
+    # Run where the chapter runs: its cells use paths relative to notebooks/.
+    solved = nbformat.read(write_solutions(source, tmp_path / "solutions", run_in=path.parent)[0], as_version=4)
     verdicts = [o["text"] for c in solved.cells if c.cell_type == "code" and ".check()" in c.source for o in c.outputs if "text" in o]
     assert verdicts and all(v.startswith("Correct") for v in verdicts), verdicts

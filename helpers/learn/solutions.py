@@ -35,8 +35,8 @@ def fill_in(notebook: nbformat.NotebookNode) -> int:
     return filled
 
 
-def write_solutions(source_dir: Path, target_dir: Path, *, execute: bool = True) -> list[Path]:
-    """Write (and run) a solutions copy of every notebook with exercises; returns the paths written."""
+def write_solutions(source_dir: Path, target_dir: Path, *, execute: bool = True, run_in: Path | None = None) -> list[Path]:
+    """Write (and run, in `run_in` or `source_dir`) a solutions copy of every notebook with exercises; returns the paths written."""
     from nbclient import NotebookClient
 
     target_dir.mkdir(parents=True, exist_ok=True)
@@ -51,7 +51,7 @@ def write_solutions(source_dir: Path, target_dir: Path, *, execute: bool = True)
         sys.path.remove(str(source_dir.resolve()))
     for path, notebook in notebooks:
         if execute:
-            NotebookClient(notebook, timeout=120, resources={"metadata": {"path": str(source_dir)}}).execute()
+            NotebookClient(notebook, timeout=120, resources={"metadata": {"path": str(run_in or source_dir)}}).execute()
         out = target_dir / path.name
         nbformat.write(notebook, out)
         written.append(out)
