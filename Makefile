@@ -13,6 +13,8 @@ else
   VENV_PY := $(ENV_DIR)/bin/python
 endif
 STAMP := $(ENV_DIR)/.serverless-api-lab-installed
+# SKIP_SETUP=1 runs a target in an environment that is already set up (used by tests).
+SETUP := $(if $(SKIP_SETUP),,$(STAMP))
 PYTEST_ARGS ?=
 LAB_ARGS ?=
 
@@ -39,12 +41,12 @@ $(STAMP): pyproject.toml | $(if $(filter .venv,$(ENV_DIR)),$(ENV_DIR)/bin/python
 # unless told; a normal user never needs the flag.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
-lab: $(STAMP)
+lab: $(SETUP)
 	$(VENV_PY) -m jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(ALLOW_ROOT) $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 # nbval runs each notebook in a kernel of this environment, strictly
 # (outputs compared after the sanitizer); xdist spreads files over cores.
-test: $(STAMP)
+test: $(SETUP)
 	$(VENV_PY) -m pytest -n auto --dist loadscope --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/sanitize.cfg $(PYTEST_ARGS)
 

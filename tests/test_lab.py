@@ -35,8 +35,8 @@ def test_make_lab_serves_jupyterlab_on_the_first_notebook(tmp_path):
         f"--no-browser --ServerApp.port={port} --ServerApp.port_retries=0 "
         f"--IdentityProvider.token={token} --LabApp.user_settings_dir={tmp_path}"
     )
-    # STAMP=Makefile: the environment running this test is already set up.
-    command = ["make", "--no-print-directory", "lab", f"VENV_PY={sys.executable}", "STAMP=Makefile", f"LAB_ARGS={lab_args}"]
+    # SKIP_SETUP: the environment running this test is already set up; never reinstall from a test.
+    command = ["make", "--no-print-directory", "lab", f"VENV_PY={sys.executable}", "SKIP_SETUP=1", f"LAB_ARGS={lab_args}"]
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime")}
     lab = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
     try:
