@@ -79,3 +79,48 @@ def test_account_reset_seams():
     assert callable(AccountSpecificBackend.reset)
     assert backend_lock is not None
     assert isinstance(s3_backends.bucket_accounts, dict)
+
+
+def test_apigateway_model_seams():
+    # moto_link's API Gateway reads (rest_api, stage, api_snapshot, api keys, usage plans) and the
+    # deployment id apigateway_backend.create_deployment_app parses from CreateDeployment's answer.
+    from moto.apigateway.models import (APIGatewayBackend, Authorizer, Deployment, GatewayResponse, Stage,
+                                        UsagePlan, apigateway_backends)
+    from moto.apigateway.responses import APIGatewayResponse
+
+    assert list(inspect.signature(APIGatewayBackend.get_usage_plans).parameters) == ["self", "api_key_id"]
+    assert list(inspect.signature(APIGatewayBackend.create_deployment).parameters)[:3] == ["self", "function_id", "name"]
+    assert '"id"' in inspect.getsource(Deployment.to_json)
+    assert '"deploymentId"' in inspect.getsource(Stage.to_json) and '"apiStages"' in inspect.getsource(UsagePlan.to_json)
+    assert callable(Authorizer.to_json) and callable(GatewayResponse.to_json)
+    assert "create_deployment" in inspect.getsource(APIGatewayResponse)
+    backend = apigateway_backends["123456789012"]["eu-west-3"]
+    try:
+        api = backend.create_rest_api("seams", "")
+        for attribute in ("resources", "authorizers", "gateway_responses", "stages", "deployments",
+                          "binaryMediaTypes", "api_key_source"):
+            assert hasattr(api, attribute), attribute
+        assert {"id", "name", "apiKeySource"} <= set(api.to_dict())
+        root = next(iter(api.resources.values()))
+        assert {"id", "path"} <= set(root.to_dict())
+        key = backend.create_api_key({"name": "k", "enabled": True})
+        assert key.value and {"id", "value", "enabled"} <= set(key.to_json())
+        assert isinstance(backend.apis, dict) and isinstance(backend.keys, dict)
+    finally:
+        apigateway_backends["123456789012"].pop("eu-west-3", None)
+
+
+def test_lambda_policy_seam():
+    # moto_link.function_policy reads the statements lambda:AddPermission stored on a version.
+    from moto.awslambda.policy import Policy
+
+    assert "self.statements" in inspect.getsource(Policy.__init__)
+    assert "policy.statements" in inspect.getsource(Policy.add_statement)
+
+
+def test_stage_description_seam():
+    # apigateway_backend's CreateDeployment route fills in the stage description moto leaves empty.
+    from moto.apigateway.models import APIGatewayBackend, Stage
+
+    assert list(inspect.signature(APIGatewayBackend.get_stage).parameters) == ["self", "function_id", "stage_name"]
+    assert "self.description" in inspect.getsource(Stage.__init__)

@@ -128,3 +128,86 @@ def forget_account(account_id: str) -> None:
     for name, (_, owner) in list(s3_backends.bucket_accounts.items()):
         if owner == account_id:
             s3_backends.bucket_accounts.pop(name, None)
+
+
+# API Gateway: what the gateway reads, in the shapes boto3 returns.
+
+
+def _without_nulls(value: Any) -> Any:
+    # moto's to_json writes null for unset members; boto3 (and so every
+    # learner) never sees those keys at all.
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def apigateway_backend(account_id: str, region: str) -> Any:
+    """moto's API Gateway backend for one account and Region."""
+    from moto.apigateway.models import apigateway_backends
+
+    return apigateway_backends[account_id][region]
+
+
+def rest_api(account_id: str, region: str, api_id: str) -> dict[str, Any] | None:
+    """GetRestApi shape, or None for an unknown API."""
+    api = apigateway_backend(account_id, region).apis.get(api_id)
+    return None if api is None else _without_nulls(api.to_dict())
+
+
+def stage(account_id: str, region: str, api_id: str, stage_name: str) -> dict[str, Any] | None:
+    """GetStage shape, or None for an unknown API or stage."""
+    api = apigateway_backend(account_id, region).apis.get(api_id)
+    found = None if api is None else api.stages.get(stage_name)
+    return None if found is None else _without_nulls(found.to_json())
+
+
+def deployment_exists(account_id: str, region: str, api_id: str, deployment_id: str) -> bool:
+    """Whether moto knows this deployment of this API."""
+    api = apigateway_backend(account_id, region).apis.get(api_id)
+    return api is not None and deployment_id in api.deployments
+
+
+def describe_stage(account_id: str, region: str, api_id: str, stage_name: str, description: str) -> None:
+    """Set a stage's description, if the stage is new and has none."""
+    stage = apigateway_backend(account_id, region).get_stage(api_id, stage_name)
+    if not stage.description:
+        stage.description = description
+
+
+def api_snapshot(account_id: str, region: str, api_id: str) -> dict[str, Any] | None:
+    """The API as it is now: GetResources(embed=methods) items, authorizers, gateway responses, settings."""
+    api = apigateway_backend(account_id, region).apis.get(api_id)
+    if api is None:
+        return None
+    # list() first: a control-plane request on another thread may add items meanwhile.
+    return _without_nulls({
+        "resources": [r.to_dict() for r in list(api.resources.values())],
+        "authorizers": [a.to_json() for a in list(api.authorizers.values())],
+        "gatewayResponses": [g.to_json() for g in list(api.gateway_responses.values())],
+        "binaryMediaTypes": list(api.binaryMediaTypes),
+        "apiKeySource": api.api_key_source,
+    })
+
+
+def api_key_by_value(account_id: str, region: str, value: str) -> dict[str, Any] | None:
+    """GetApiKey(includeValue=True) shape of the key with this value, or None."""
+    for key in list(apigateway_backend(account_id, region).keys.values()):
+        if key.value == value:
+            return _without_nulls(key.to_json())
+    return None
+
+
+def usage_plans_for_key(account_id: str, region: str, key_id: str) -> list[dict[str, Any]]:
+    """GetUsagePlans(keyId=...) items."""
+    plans = apigateway_backend(account_id, region).get_usage_plans(api_key_id=key_id)
+    return [_without_nulls(plan.to_json()) for plan in plans]
+
+
+def function_policy(fn: Any) -> dict[str, Any] | None:
+    """A function version's resource-based policy document (what add_permission wrote), or None."""
+    statements = list(fn.policy.statements)
+    if not statements:
+        return None
+    return {"Version": "2012-10-17", "Id": "default", "Statement": statements}

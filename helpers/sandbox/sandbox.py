@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from ..engine import Engine
 from . import moto_link
+from .apigateway_backend import mount_gateway
 from .credentials import Credentials
 from .front_door import FrontDoor
 from .lambda_service import INVOKE_PATH, PROVISIONED_PATH, LambdaService
@@ -49,6 +50,7 @@ class Sandbox:
         self.lambda_service = LambdaService(self.engine, account, self.front_door.moto_app)
         self.front_door.mount(["POST"], INVOKE_PATH, self.lambda_service.invoke_app)
         self.front_door.mount(["PUT", "GET", "DELETE"], PROVISIONED_PATH, self.lambda_service.provisioned_app)
+        self.gateway = mount_gateway(self)
         moto_link.route_invocations(account, self.lambda_service.run_for_moto)
         _use_aws_managed_policies(True)
         self._server.start(name=f"sandbox-{self._server.port}")
@@ -115,6 +117,7 @@ class Sandbox:
             # answer, so the server's request threads can finish.
             moto_link.route_invocations(self.account_id, None)
             self.engine.stop()
+            self.gateway.stop()
             self._server.stop()
             moto_link.forget_account(self.account_id)
         finally:

@@ -1,0 +1,232 @@
+"""The gateway joined to the sandbox: API configuration from moto, Lambda through the engine, metrics to CloudWatch."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+from typing import TYPE_CHECKING, Any, Callable, Iterable
+
+from ..engine import Engine, EngineError
+from ..gateway import FunctionNotFound, GatewayApp, IntegrationTimedOut, LambdaResult
+from ..gateway.errors import ApiConfigurationError
+from . import moto_link, sigv4
+from .credentials import Credentials, signature_of
+
+if TYPE_CHECKING:
+    from .sandbox import Sandbox
+
+log = logging.getLogger(__name__)
+
+INVOKE_URL_PATH = r"^/restapis/[^/]+/[^/]+/_user_request_(/.*)?$"
+CREATE_DEPLOYMENT_PATH = r"^/restapis/(?P<api>[^/]+)/deployments/?$"
+# API Gateway's integration timeout for REST APIs (raisable on AWS by a quota request only).
+MAX_INTEGRATION_TIMEOUT_S = 29.0
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+class MotoGatewayBackend:
+    """GatewayBackend over moto's API Gateway, Lambda and CloudWatch backends of one sandbox account."""
+
+    def __init__(self, engine: Engine, credentials: Credentials, region: str, moto_app: Callable[..., Iterable[bytes]],
+                 *, max_integration_timeout_s: float = MAX_INTEGRATION_TIMEOUT_S) -> None:
+        self.account_id = credentials.account_id
+        self.region = region
+        self.max_integration_timeout_s = max_integration_timeout_s  # tests lower it instead of waiting 29 s
+        self._engine = engine
+        self._credentials = credentials
+        self._moto_app = moto_app
+        self._put_metrics = moto_link.metric_sink(self.account_id, region)
+        self._snapshots: dict[tuple[str, str], dict[str, Any]] = {}
+        self._lock = threading.Lock()
+        self._late_invocations: set[threading.Thread] = set()
+
+    # Control-plane reads.
+
+    def get_rest_api(self, api_id: str) -> dict[str, Any] | None:
+        """GetRestApi shape, or None."""
+        return moto_link.rest_api(self.account_id, self.region, api_id)
+
+    def get_stage(self, api_id: str, stage_name: str) -> dict[str, Any] | None:
+        """GetStage shape, or None."""
+        return moto_link.stage(self.account_id, self.region, api_id, stage_name)
+
+    def get_deployment_snapshot(self, api_id: str, deployment_id: str) -> dict[str, Any] | None:
+        """The API as CreateDeployment froze it."""
+        with self._lock:
+            snapshot = self._snapshots.get((api_id, deployment_id))
+        if snapshot is not None:
+            return snapshot
+        # A deployment made without the sandbox's CreateDeployment route (CloudFormation,
+        # a direct moto call) was never frozen; the best we can do is freeze it at first use.
+        if not moto_link.deployment_exists(self.account_id, self.region, api_id, deployment_id):
+            return None
+        return self._freeze(api_id, deployment_id)
+
+    def _freeze(self, api_id: str, deployment_id: str) -> dict[str, Any] | None:
+        snapshot = moto_link.api_snapshot(self.account_id, self.region, api_id)
+        if snapshot is None:
+            return None
+        with self._lock:
+            return self._snapshots.setdefault((api_id, deployment_id), snapshot)
+
+    def get_api_key_by_value(self, value: str) -> dict[str, Any] | None:
+        """GetApiKey shape of the key with this value, or None."""
+        return moto_link.api_key_by_value(self.account_id, self.region, value)
+
+    def get_usage_plans_for_key(self, key_id: str) -> list[dict[str, Any]]:
+        """GetUsagePlans(keyId=...) items."""
+        return moto_link.usage_plans_for_key(self.account_id, self.region, key_id)
+
+    def get_function_policy(self, function_arn: str) -> dict[str, Any] | None:
+        """What lambda:AddPermission wrote for this function (or alias/version), or None."""
+        found = moto_link.find_function(self.account_id, self.region, function_arn, None)
+        return None if found is None else moto_link.function_policy(found[0])
+
+    # Lambda.
+
+    def invoke_function(self, function_arn: str, payload: bytes, *, timeout_s: float) -> LambdaResult:
+        """Run the function through the engine; IntegrationTimedOut when it outlives `timeout_s`."""
+        found = moto_link.find_function(self.account_id, self.region, function_arn, None)
+        if found is None:
+            raise FunctionNotFound(function_arn)
+        spec = moto_link.function_spec(*found)
+        invoked_arn = function_arn if function_arn.startswith("arn:") else spec.invoked_arn
+        limit = min(timeout_s, self.max_integration_timeout_s)
+        if spec.timeout < limit:
+            # The engine ends the function at its own timeout, before the integration's.
+            return self._run(spec, payload, invoked_arn)
+        return self._run_with_deadline(spec, payload, invoked_arn, limit)
+
+    def _run(self, spec: Any, payload: bytes, invoked_arn: str) -> LambdaResult:
+        try:
+            result = self._engine.invoke(spec, payload, invoked_function_arn=invoked_arn)
+        except EngineError as error:
+            # Throttled, stopped engine, unsupported runtime: Lambda refused the call itself.
+            raise ApiConfigurationError(f"Lambda refused the invocation: {error.error_type}") from None
+        timed_out = result.function_error is not None and _error_type(result.payload) == "Sandbox.Timedout"
+        return LambdaResult(result.payload, result.function_error, timed_out=timed_out)
+
+    def _run_with_deadline(self, spec: Any, payload: bytes, invoked_arn: str, limit: float) -> LambdaResult:
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+
+        def run() -> None:
+            try:
+                outcome["result"] = self._run(spec, payload, invoked_arn)
+            except BaseException as error:  # noqa: BLE001 - handed to the waiting request
+                outcome["error"] = error
+            finally:
+                done.set()
+                with self._lock:
+                    self._late_invocations.discard(threading.current_thread())
+
+        # The function keeps running after API Gateway gave up on it, as on AWS; the
+        # thread is ours, so stop() joins it.
+        thread = threading.Thread(target=run, name=f"gateway-invoke-{spec.function_name}", daemon=True)
+        with self._lock:
+            self._late_invocations.add(thread)
+        thread.start()
+        if not done.wait(limit):
+            raise IntegrationTimedOut(f"{spec.function_name} still running after {limit:g} s")
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+
+    # Identity and metrics.
+
+    def verify_sigv4(self, environ: dict[str, Any], body: bytes) -> bool | None:
+        """True if signed with the sandbox's own key, False if signed otherwise, None if unsigned."""
+        c = self._credentials
+        return sigv4.verify(environ, body, c.access_key_id, c.secret_access_key)
+
+    def put_metrics(self, namespace: str, metric_data: list[dict[str, Any]]) -> None:
+        """CloudWatch PutMetricData into the sandbox."""
+        self._put_metrics(namespace, metric_data)
+
+    # CreateDeployment, where the snapshot is taken.
+
+    def create_deployment_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """WSGI app for POST /restapis/{id}/deployments: moto creates it, then the API is frozen under its id."""
+        captured: list[Any] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured[:] = [status]
+            return start_response(status, headers, exc_info)
+
+        request_body = environ["wsgi.input"].read()
+        environ["wsgi.input"] = io.BytesIO(request_body)
+        result = self._moto_app(environ, capture)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        if captured and captured[0].startswith("2") and _request_region(environ, self.region) == self.region:
+            api_id = environ["PATH_INFO"].split("/")[2]
+            try:
+                deployment_id = json.loads(body)["id"]
+            except (ValueError, KeyError, TypeError):
+                log.warning("CreateDeployment answer without an id; %s will be frozen at first use", api_id)
+            else:
+                self._freeze(api_id, deployment_id)
+                _describe_new_stage(self.account_id, self.region, api_id, request_body)
+        return [body]
+
+    def stop(self) -> None:
+        """Join invocations still running after their integration timed out (the engine ends them)."""
+        with self._lock:
+            threads = list(self._late_invocations)
+        for thread in threads:
+            thread.join()
+        with self._lock:
+            self._snapshots.clear()
+
+
+def _describe_new_stage(account_id: str, region: str, api_id: str, request_body: bytes) -> None:
+    # moto ignores CreateDeployment's stageDescription; AWS gives the new
+    # stage that description (the console's "Stage description" field).
+    try:
+        request = json.loads(request_body or b"{}")
+    except ValueError:
+        return
+    if request.get("stageName") and request.get("stageDescription"):
+        moto_link.describe_stage(account_id, region, api_id, request["stageName"], request["stageDescription"])
+
+
+def _error_type(payload: bytes) -> str | None:
+    try:
+        document = json.loads(payload)
+    except ValueError:
+        return None
+    return document.get("errorType") if isinstance(document, dict) else None
+
+
+def _request_region(environ: dict[str, Any], default: str) -> str:
+    # boto3 signs with the Region it is configured for; that is the Region it created the deployment in.
+    signature = signature_of(environ)
+    parts = signature.scope.split("/") if signature else []
+    return parts[1] if len(parts) > 1 else default
+
+
+class SandboxGateway:
+    """The gateway as mounted on a sandbox: the WSGI app and the backend it reads."""
+
+    def __init__(self, backend: MotoGatewayBackend) -> None:
+        self.backend = backend
+        self.app = GatewayApp(backend)
+
+    def stop(self) -> None:
+        """Stop what the backend owns."""
+        self.backend.stop()
+
+
+def mount_gateway(sandbox: "Sandbox") -> SandboxGateway:
+    """Serve invoke URLs on the sandbox and freeze each deployment when it is created."""
+    backend = MotoGatewayBackend(sandbox.engine, sandbox.credentials, sandbox.region, sandbox.front_door.moto_app)
+    gateway = SandboxGateway(backend)
+    # Invoke URLs are public: each method decides its own authorization (NONE, IAM, key, authorizer).
+    sandbox.front_door.mount(_ALL_METHODS, INVOKE_URL_PATH, gateway.app, signed=False)
+    sandbox.front_door.mount(["POST"], CREATE_DEPLOYMENT_PATH, backend.create_deployment_app)
+    return gateway
