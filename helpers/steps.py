@@ -65,6 +65,34 @@ def invoke_url(rest_api_id: str, stage: str, path: str = "/") -> str:
     return f"{endpoint}/restapis/{rest_api_id}/{stage}/_user_request_{path}"
 
 
+def deploy_hello_world_api(
+    folder: str | Path, *, name: str = "hello-world-api", stage: str = "dev", role_name: str = "hello-world-api-role"
+) -> str:
+    """Build chapters 02–03 end to end (iam, lambda.create_function/add_permission, apigateway.create_rest_api/create_resource/put_method/put_integration/create_deployment); returns the API id."""
+    lam, apigw = boto3.client("lambda"), boto3.client("apigateway")
+    lam.create_function(
+        FunctionName=name, Runtime="python3.12", Handler="app.lambda_handler",
+        Role=create_basic_execution_role(role_name), Code={"ZipFile": package_function(folder)},
+    )
+    function_arn = wait_until_active(name)["FunctionArn"]
+    region = apigw.meta.region_name
+    api_id = apigw.create_rest_api(name=name, endpointConfiguration={"types": ["REGIONAL"]})["id"]
+    root_id = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
+    hello_id = apigw.create_resource(restApiId=api_id, parentId=root_id, pathPart="hello")["id"]
+    apigw.put_method(restApiId=api_id, resourceId=hello_id, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(
+        restApiId=api_id, resourceId=hello_id, httpMethod="GET", type="AWS_PROXY", integrationHttpMethod="POST",
+        uri=f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations",
+    )
+    account_id = function_arn.split(":")[4]
+    lam.add_permission(
+        FunctionName=name, StatementId="apigateway-get-hello", Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com", SourceArn=f"arn:aws:execute-api:{region}:{account_id}:{api_id}/*/GET/hello",
+    )
+    apigw.create_deployment(restApiId=api_id, stageName=stage, stageDescription="Development stage")
+    return api_id
+
+
 def latest_log_lines(function_name: str, *, limit: int = 50, wait: float = 0.0) -> list[str]:
     """The newest log lines of a function's most recent log stream (logs.describe_log_streams, logs.get_log_events)."""
     logs = boto3.client("logs")

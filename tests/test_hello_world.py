@@ -74,3 +74,19 @@ def test_the_response_is_a_valid_proxy_response():
     assert set(response) <= {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
     assert isinstance(response["body"], str)
     json.dumps(response)
+
+
+def load_named_handler():
+    spec = importlib.util.spec_from_file_location("hello_name_app", APP.parent.parent / "hello_name" / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.lambda_handler
+
+
+def test_hello_name_greets_the_name_in_the_query():
+    event = {**SAMPLE_EVENT, "queryStringParameters": {"name": "Ada"}, "multiValueQueryStringParameters": {"name": ["Ada"]}}
+    assert json.loads(load_named_handler()(event, None)["body"]) == "Hello, Ada! from Lambda!"
+
+
+def test_hello_name_without_a_query_greets_the_world():
+    assert json.loads(load_named_handler()(SAMPLE_EVENT, None)["body"]) == "Hello, World! from Lambda!"

@@ -64,3 +64,11 @@ def test_clean_up_removes_everything_and_is_repeatable(sandbox):
     ]
     assert steps.clean_up(function_names=["hello-world-api"], rest_api_names=["hello-world-api"], role_names=["hello-world-api-role"]) == []
     assert boto3.client("lambda").list_functions()["Functions"] == []
+
+
+def test_deploy_hello_world_api_serves_hello(sandbox):
+    import requests
+
+    api_id = steps.deploy_hello_world_api(HELLO_WORLD)
+    answer = requests.get(steps.invoke_url(api_id, "dev", "/hello"), timeout=10)
+    assert (answer.status_code, answer.text) == (200, '"Hello, World! from Lambda!"')
