@@ -89,3 +89,132 @@ def test_chapter02_configuration_reference_solution(hello_world_api, capsys):
 def test_chapter02_a_call_on_another_function_is_pointed_out(hello_world_api, capsys):
     config = {"FunctionName": "other"}
     assert verdict(chapter02.q2, {"config": config}, capsys) == "Incorrect: that changed 'other'; change 'hello-world-api'."
+
+
+from helpers.learn import chapter03, chapter04  # noqa: E402
+from helpers.steps import deploy_hello_world_api, invoke_url  # noqa: E402
+
+
+@pytest.fixture
+def deployed(sandbox):
+    """The walkthrough's API on stage dev; returns its id."""
+    return deploy_hello_world_api(HELLO_WORLD)
+
+
+def arn_prefix(api_id: str) -> str:
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    return f"arn:aws:execute-api:us-east-1:{account}:{api_id}"
+
+
+@pytest.mark.parametrize(
+    ("suffix", "expected"),
+    [
+        ("/*/POST/orders", "Correct"),
+        ("/*/GET/orders", "Incorrect: the method part is 'GET'"),
+        ("/*/POST//orders", "Incorrect: the path part is '/orders'"),
+        ("/dev/POST/orders", "Incorrect: that only allows stage 'dev'"),
+        ("/*", "Incorrect: after the API id come three parts"),
+    ],
+)
+def test_chapter03_source_arn_checker(deployed, suffix, expected, capsys):
+    assert verdict(chapter03.q1, {"source_arn": arn_prefix(deployed) + suffix, "api_id": deployed}, capsys).startswith(expected)
+
+
+def test_chapter03_source_arn_common_confusions(deployed, capsys):
+    apigw_arn = f"arn:aws:apigateway:us-east-1::/restapis/{deployed}/*/POST/orders"
+    assert verdict(chapter03.q1, {"source_arn": apigw_arn, "api_id": deployed}, capsys).startswith("Incorrect: arn:aws:apigateway")
+    other_api = arn_prefix("zzzzzzzzzz") + "/*/POST/orders"
+    assert "names API 'zzzzzzzzzz'" in verdict(chapter03.q1, {"source_arn": other_api, "api_id": deployed}, capsys)
+    wrong_region = arn_prefix(deployed).replace("us-east-1", "eu-west-1") + "/*/POST/orders"
+    assert "the Region is 'eu-west-1'" in verdict(chapter03.q1, {"source_arn": wrong_region, "api_id": deployed}, capsys)
+
+
+def test_chapter03_source_arn_reference_solution(deployed, capsys):
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    namespace = solved(chapter03.q1, region="us-east-1", account_id=account, api_id=deployed)
+    assert verdict(chapter03.q1, namespace, capsys).startswith("Correct")
+
+
+def test_chapter03_test_stage_checker(deployed, capsys):
+    apigateway = boto3.client("apigateway")
+    test_url = invoke_url(deployed, "test", "/hello")
+    assert verdict(chapter03.q2, {"test_url": test_url, "api_id": deployed}, capsys).startswith(
+        "Incorrect: there is no stage 'test' yet"
+    )
+    namespace = solved(chapter03.q2, apigateway=apigateway, invoke_url=invoke_url, api_id=deployed)
+    assert verdict(chapter03.q2, namespace, capsys).startswith("Correct")
+    dev_url = invoke_url(deployed, "dev", "/hello")
+    assert verdict(chapter03.q2, {"test_url": dev_url, "api_id": deployed}, capsys).startswith("Incorrect: that URL is for the dev stage")
+    no_path = invoke_url(deployed, "test", "/")
+    assert verdict(chapter03.q2, {"test_url": no_path, "api_id": deployed}, capsys).startswith(
+        "Incorrect: you forgot to append the resource path /hello"
+    )
+
+
+def test_chapter03_forgotten_permission_is_named(deployed, capsys):
+    apigateway = boto3.client("apigateway")
+    apigateway.create_deployment(restApiId=deployed, stageName="test")
+    boto3.client("lambda").remove_permission(FunctionName="hello-world-api", StatementId="apigateway-get-hello")
+    message = verdict(chapter03.q2, {"test_url": invoke_url(deployed, "test", "/hello"), "api_id": deployed}, capsys)
+    assert message.startswith("Incorrect: API Gateway answered 500")
+    assert "lambda.add_permission statement is missing" in message
+
+
+@pytest.mark.parametrize(
+    ("stage", "path", "expected"),
+    [
+        ("dev", "/hello", "Correct"),
+        ("prod", "/hello", "Incorrect: the stage in the URL is wrong: this API has only dev"),
+        ("dev", "/", "Incorrect: you forgot to append the resource path /hello"),
+        ("dev", "/Hello", "Incorrect: paths are case-sensitive"),
+        ("dev", "/goodbye", "Incorrect: API Gateway answered 403"),
+    ],
+)
+def test_chapter04_url_checker(deployed, stage, path, expected, capsys):
+    url = invoke_url(deployed, stage, path)
+    assert verdict(chapter04.q1, {"hello_url": url, "api_id": deployed}, capsys).startswith(expected)
+
+
+def test_chapter04_url_reference_solution(deployed, capsys):
+    namespace = solved(chapter04.q1, invoke_url=invoke_url, api_id=deployed)
+    assert verdict(chapter04.q1, namespace, capsys).startswith("Correct")
+
+
+def crashes_without_query(event, context):
+    return {"statusCode": 200, "body": json.dumps(f"Hello, {event['queryStringParameters']['name']}! from Lambda!")}
+
+
+def key_error(event, context):
+    return {"statusCode": 200, "body": json.dumps(f"Hello, {(event['queryStringParameters'] or {})['name']}! from Lambda!")}
+
+
+def dict_body(event, context):
+    return {"statusCode": 200, "body": {"greeting": "Hello, Ada! from Lambda!"}}
+
+
+def forgets_default(event, context):
+    name = (event.get("queryStringParameters") or {}).get("name")
+    return {"statusCode": 200, "body": json.dumps(f"Hello, {name}! from Lambda!")}
+
+
+def wrong_format(event, context):
+    return {"statusCode": 200, "body": json.dumps("Hi Ada")}
+
+
+@pytest.mark.parametrize(
+    ("handler", "expected"),
+    [
+        (crashes_without_query, "Incorrect: your handler raised TypeError ('NoneType' object is not subscriptable) for a request without a query string"),
+        (key_error, "Incorrect: your handler raised KeyError 'name'"),
+        (dict_body, "Incorrect: the body must be a string"),
+        (forgets_default, "Incorrect: without a name it says 'Hello, None! from Lambda!'"),
+        (wrong_format, "Incorrect: for ?name=Ada it says 'Hi Ada'"),
+        ("not a function", "Incorrect: define a function lambda_handler"),
+    ],
+)
+def test_chapter04_named_handler_checker(handler, expected, capsys):
+    assert verdict(chapter04.q2, {"lambda_handler": handler}, capsys).startswith(expected)
+
+
+def test_chapter04_named_handler_reference_solution(capsys):
+    assert verdict(chapter04.q2, solved(chapter04.q2), capsys).startswith("Correct")

@@ -7,6 +7,7 @@ import re
 import boto3
 import requests
 
+from .diagnosis import explain
 from .exercise import Exercise, Incorrect
 
 _EXECUTE_API = re.compile(r"^arn:aws:execute-api:(?P<region>[^:]+):(?P<account>\d{12}):(?P<api>[^/]+)/(?P<rest>.*)$")
@@ -54,7 +55,7 @@ def _check_test_stage(test_url: object, api_id: str) -> str:
         raise Incorrect("you forgot to append the resource path /hello to the stage URL.")
     answer = requests.get(test_url, timeout=10)
     if answer.status_code != 200:
-        raise Incorrect(f"GET {test_url} answered {answer.status_code} {answer.text}.")
+        raise Incorrect(explain(answer))
     return f"the test stage answers {answer.text}."
 
 

@@ -8,6 +8,7 @@ from typing import Any, Callable
 import boto3
 import requests
 
+from .diagnosis import explain
 from .exercise import Exercise, Incorrect
 
 
@@ -23,12 +24,12 @@ def _check_url(hello_url: object, api_id: str) -> str:
     stages = {s["stageName"] for s in boto3.client("apigateway").get_stages(restApiId=api_id)["item"]}
     path = url.split("_user_request_", 1)[-1] if "_user_request_" in url else "/" + url.split("/", 4)[-1]
     if not any(f"/{stage}/" in url or url.rstrip("/").endswith(f"/{stage}") for stage in stages):
-        raise Incorrect(f"the stage in the URL is wrong: this API has only {', '.join(sorted(stages))}; API Gateway answers {answer.status_code} {answer.text}.")
+        raise Incorrect(f"the stage in the URL is wrong: this API has only {', '.join(sorted(stages))}, so API Gateway answers {answer.status_code} {answer.text}.")
     if path.rstrip("/") in ("", "/dev"):
-        raise Incorrect(f"you forgot to append the resource path /hello: API Gateway answers {answer.status_code} {answer.text}.")
-    if path.lower().rstrip("/").endswith("/hello"):
+        raise Incorrect(f"you forgot to append the resource path /hello, so API Gateway answers {answer.status_code} {answer.text}.")
+    if path.lower().rstrip("/").endswith("/hello") and answer.status_code == 403:
         raise Incorrect("paths are case-sensitive: the resource is /hello, all lower case.")
-    raise Incorrect(f"GET {url} answers {answer.status_code} {answer.text}.")
+    raise Incorrect(explain(answer))
 
 
 def _event(query: dict[str, str] | None) -> dict[str, Any]:

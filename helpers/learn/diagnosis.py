@@ -1,0 +1,18 @@
+"""What an API Gateway answer tells a learner about the mistake behind it."""
+
+from __future__ import annotations
+
+import requests
+
+_CAUSES = {
+    403: "API Gateway has no route for it — check the stage name, the resource path (case-sensitive) and that the change was deployed",
+    500: "API Gateway may not invoke the function — the lambda.add_permission statement is missing or its SourceArn doesn't cover this method and path",
+    502: "the function failed or returned a malformed proxy response — read its logs in CloudWatch",
+    504: "the integration took longer than API Gateway's 29 s",
+}
+
+
+def explain(answer: requests.Response) -> str:
+    """One sentence: the status, the body, and the usual cause of that answer."""
+    cause = _CAUSES.get(answer.status_code, "")
+    return f"API Gateway answered {answer.status_code} {answer.text}" + (f": {cause}." if cause else ".")
