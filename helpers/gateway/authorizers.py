@@ -13,7 +13,7 @@ from .context import InvocationContext
 from .errors import AccessDenied, AuthorizerConfigurationError, Unauthorized
 from .lambda_calls import execute_api_arn, function_arn, invoke, may_invoke
 from .policies import MalformedPolicy, authorizer_policy_allows
-from .proxy_event import event_headers, query_parameters, request_context
+from .proxy_event import request_fields
 
 DEFAULT_TTL_S = 300
 # API Gateway's integration limit; used for the authorizer call too (its own limit is not documented).
@@ -157,22 +157,7 @@ def _authorizer_event(ctx: InvocationContext, authorizer: dict[str, Any], method
     if authorizer["type"] == "TOKEN":
         token = _source_value(ctx, authorizer["identitySource"].strip())
         return {"type": "TOKEN", "methodArn": method_arn, "authorizationToken": token}
-    headers, multi_headers = event_headers(ctx)
-    query, multi_query = query_parameters(ctx.request)
-    return {
-        "type": "REQUEST",
-        "methodArn": method_arn,
-        "resource": ctx.route.resource["path"],
-        "path": ctx.request.path,
-        "httpMethod": ctx.request.method,
-        "headers": headers,
-        "multiValueHeaders": multi_headers,
-        "queryStringParameters": query,
-        "multiValueQueryStringParameters": multi_query,
-        "pathParameters": ctx.route.path_parameters,
-        "stageVariables": ctx.stage_variables or None,
-        "requestContext": request_context(ctx),
-    }
+    return {"type": "REQUEST", "methodArn": method_arn, **request_fields(ctx)}
 
 
 def _context_values(context: Any) -> dict[str, str]:

@@ -21,10 +21,15 @@ _DROPPED = {"content-length", "connection"}
 
 def build_proxy_event(ctx: InvocationContext) -> dict[str, Any]:
     """The 12-key event API Gateway sends to a Lambda proxy integration."""
+    body, is_base64 = event_body(ctx.request, ctx.deployment.binary_media_types)
+    return {**request_fields(ctx), "body": body, "isBase64Encoded": is_base64}
+
+
+def request_fields(ctx: InvocationContext) -> dict[str, Any]:
+    """The request as a proxy event describes it (also the heart of a REQUEST authorizer's event)."""
     request = ctx.request
     headers, multi_headers = event_headers(ctx)
     query, multi_query = query_parameters(request)
-    body, is_base64 = event_body(request, ctx.deployment.binary_media_types)
     return {
         "resource": ctx.route.resource["path"],
         "path": request.path,
@@ -36,8 +41,6 @@ def build_proxy_event(ctx: InvocationContext) -> dict[str, Any]:
         "pathParameters": ctx.route.path_parameters,
         "stageVariables": ctx.stage_variables or None,
         "requestContext": request_context(ctx),
-        "body": body,
-        "isBase64Encoded": is_base64,
     }
 
 
