@@ -194,6 +194,11 @@ def test_stage_variables_and_the_event_reach_the_function(sandbox):
     assert event["multiValueQueryStringParameters"] == {"a": ["1", "2"]}
     assert event["requestContext"]["path"] == "/dev/items/42"
     assert event["requestContext"]["accountId"] == sandbox.account_id
+    # What the function received through the real sandbox is a valid REST proxy event.
+    from aws_lambda_powertools.utilities.parser.models import APIGatewayProxyEventModel
+
+    APIGatewayProxyEventModel(**event)
+    assert len(event) == 12
 
 
 def test_literal_beats_parameter_beats_greedy_proxy_and_any(sandbox):
