@@ -80,29 +80,38 @@ class RuntimeClient:
         self._sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
         self._sock.connect((host, int(port)))
         self._buffer = bytearray()
+        self._next = self._request("GET", API + "/invocation/next")
 
-    def next(self):
-        """Long-poll for the next invocation: (lower-cased headers, event body)."""
-        return self._request("GET", API + "/invocation/next")
+    def next(self, result=b""):
+        """Post the last invocation's result (a request from response() or error()), then long-poll for
+        the next invocation: (lower-cased headers, event body).
 
-    def respond(self, request_id, body, content_type):
-        self._request("POST", f"{API}/invocation/{request_id}/response", body, {"Content-Type": content_type})
+        Both requests leave in one write (HTTP/1.1 pipelining): the platform learns the result and
+        that the runtime is ready for more at once, without a round trip in between.
+        """
+        self._sock.sendall(result + self._next)
+        if result:
+            self._read_response()
+        return self._read_response()
 
-    def fail(self, request_id, error):
-        self._post_error(f"{API}/invocation/{request_id}/error", error)
+    def response(self, request_id, body, content_type):
+        return self._request("POST", f"{API}/invocation/{request_id}/response", body, {"Content-Type": content_type})
+
+    def error(self, request_id, error):
+        return self._error(f"{API}/invocation/{request_id}/error", error)
 
     def init_failed(self, error):
-        self._post_error(API + "/init/error", error)
+        self._sock.sendall(self._error(API + "/init/error", error))
+        self._read_response()
 
-    def _post_error(self, path, error):
+    def _error(self, path, error):
         body = json.dumps(error, ensure_ascii=ENSURE_ASCII).encode()
-        self._request("POST", path, body, {"Lambda-Runtime-Function-Error-Type": error["errorType"]})
+        return self._request("POST", path, body, {"Lambda-Runtime-Function-Error-Type": error["errorType"]})
 
     def _request(self, method, path, body=b"", headers=None):
         head = [f"{method} {path} HTTP/1.1", f"Host: {self._address}", f"Content-Length: {len(body)}"]
         head += [f"{name}: {value}" for name, value in (headers or {}).items()]
-        self._sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
-        return self._read_response()
+        return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
 
     def _read_response(self):
         while (end := self._buffer.find(b"\r\n\r\n")) < 0:
@@ -163,14 +172,18 @@ def _parse_json_header(headers, name, label):
 class LambdaContext:
     """The handler's `context` argument: who is running, for whom, and how much time is left."""
 
+    # Fixed for the environment's life: read from os.environ once, not on every invocation.
+    _environment = {
+        "function_name": os.environ.get("AWS_LAMBDA_FUNCTION_NAME"),
+        "function_version": os.environ.get("AWS_LAMBDA_FUNCTION_VERSION"),
+        "memory_limit_in_mb": os.environ.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"),
+        "log_group_name": os.environ.get("AWS_LAMBDA_LOG_GROUP_NAME"),
+        "log_stream_name": os.environ.get("AWS_LAMBDA_LOG_STREAM_NAME"),
+    }
+
     def __init__(self, request_id, headers):
-        env = os.environ
+        self.__dict__.update(self._environment)
         self.aws_request_id = request_id
-        self.function_name = env.get("AWS_LAMBDA_FUNCTION_NAME")
-        self.function_version = env.get("AWS_LAMBDA_FUNCTION_VERSION")
-        self.memory_limit_in_mb = env.get("AWS_LAMBDA_FUNCTION_MEMORY_SIZE")
-        self.log_group_name = env.get("AWS_LAMBDA_LOG_GROUP_NAME")
-        self.log_stream_name = env.get("AWS_LAMBDA_LOG_STREAM_NAME")
         self.invoked_function_arn = headers.get("lambda-runtime-invoked-function-arn")
         self._deadline_ms = int(headers.get("lambda-runtime-deadline-ms", 0))
         client_context = _parse_json_header(headers, "lambda-runtime-client-context", "Client Context")
@@ -234,7 +247,7 @@ def marshal(response):
 
 
 def invoke(client, handler, headers, body):
-    """Run one invocation and post its result or error."""
+    """Run one invocation; the request that posts its result or error."""
     global _request_id
     _request_id = request_id = headers["lambda-runtime-aws-request-id"]
     if headers.get("lambda-runtime-trace-id"):
@@ -253,10 +266,9 @@ def invoke(client, handler, headers, body):
     except Exception as e:
         error = make_error(str(e), type(e).__name__, stack_trace(e.__traceback__), request_id)
     else:
-        client.respond(request_id, result, content_type)
-        return
+        return client.response(request_id, result, content_type)
     log_error(error)
-    client.fail(request_id, error)
+    return client.error(request_id, error)
 
 
 def install_log_handler(logging):
@@ -338,9 +350,10 @@ def main():
     except Exception as e:
         error = make_error(str(e), type(e).__name__, stack_trace(e.__traceback__))
     else:
+        result = b""
         while True:
-            headers, body = client.next()
-            invoke(client, handler, headers, body)
+            headers, body = client.next(result)
+            result = invoke(client, handler, headers, body)
     log_error(error)
     client.init_failed(error)
     os._exit(1)

@@ -2,6 +2,7 @@
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import threading
@@ -11,7 +12,7 @@ from typing import Callable, Mapping, Sequence
 
 from . import logs, procfs
 from .errors import ServiceException, platform_error
-from .runtime_api import Invocation, RuntimeAPIEndpoint
+from .runtime_api import Connection, Invocation, RuntimeAPIEndpoint
 from .spec import FunctionSpec
 from .worker_output import WorkerOutput
 
@@ -30,7 +31,12 @@ class Outcome:
     error_type: str | None  # None when the function succeeded
     duration_ms: float
     init_duration_ms: float | None  # set when this invocation paid for the environment's init
-    log_tail: str  # base64 of the last 4 KB of the invocation's log
+    log_lines: Sequence[str]  # the invocation's log, as far as LogType=Tail needs it
+
+    @property
+    def log_tail(self) -> str:
+        """base64 of the last 4 KB of the invocation's log (encoded only for callers who ask for it)."""
+        return logs.tail(self.log_lines)
 
 
 def _exit_reason(returncode: int) -> str:
@@ -62,6 +68,7 @@ class ExecutionEnvironment:
         self._on_exit = on_exit
         self._cond = threading.Condition()
         self._pending: Invocation | None = None  # waiting for the worker's next GET /next
+        self._polling: list[Connection] = []  # the worker's GET /next, parked until there is work
         self._current: Invocation | None = None  # handed to the worker, no result yet
         self._spawned = 0.0
         self._initialized: float | None = None  # when the worker first asked for work
@@ -69,7 +76,9 @@ class ExecutionEnvironment:
         self._exit: str | None = None  # how the worker ended, once it has been reaped
         self._closed = False
         self._peak_rss = 0
+        self._inherited_peak = 0  # a bound on the peak RSS the worker's exec inherited from this process
         self._process: subprocess.Popen | None = None
+        self._memory: procfs.ProcessMemory | None = None
         self._output: WorkerOutput | None = None
         self._watcher: threading.Thread | None = None
         self._reap_lock = threading.Lock()  # a pid must not be signalled after it has been reaped
@@ -124,6 +133,10 @@ class ExecutionEnvironment:
             self._endpoint.close()
             self._on_exit(self)
             raise ServiceException(f"Could not start the Lambda runtime: {e}") from e
+        # exec() passes the spawning process's high-water mark on to the worker's rusage: read ours
+        # after the spawn, and a worker peak above it can only be the worker's own.
+        self._inherited_peak = procfs.rusage_peak(resource.getrusage(resource.RUSAGE_SELF)) or 0
+        self._memory = procfs.ProcessMemory(self._process.pid)
         self._output = WorkerOutput(self._process.stdout, self.log.write)
         self._watcher = threading.Thread(target=self._watch, name=f"lambda-env-{self._process.pid}", daemon=True)
         self._watcher.start()
@@ -132,8 +145,14 @@ class ExecutionEnvironment:
         """Hand an invocation to the worker and wait for its result, enforcing the init limit and Timeout."""
         timed_out = False
         with self._cond:
-            self._pending = invocation
-            self._cond.notify_all()
+            polling = self._polling.pop() if self._polling else None
+            if polling is None:
+                self._pending = invocation  # the worker takes it when it next asks
+            else:
+                self._start(invocation)
+        if polling is not None:
+            polling.deliver(invocation)  # outside the lock: a large event takes a while to send
+        with self._cond:
             self._cond.wait_for(lambda: invocation.started is not None or self._init_error or self._exit,
                                 INIT_TIMEOUT)
             if invocation.started is None:
@@ -155,6 +174,10 @@ class ExecutionEnvironment:
 
     def _finished(self, invocation: Invocation) -> Outcome:
         self._output.drain()  # the worker wrote everything before it posted: it is in the pipe now
+        if self._outgrew_memory():
+            # Past MemorySize between two samples, and still alive: AWS's cgroup would have killed it there.
+            self._kill_and_wait()
+            return self._exited(invocation)
         if invocation.error_type is None and len(invocation.result) > MAX_RESPONSE_BYTES:
             message = f"Response payload size exceeded maximum allowed payload size ({MAX_RESPONSE_BYTES} bytes)."
             return self._report(invocation, platform_error("Function.ResponseSizeTooLarge", message),
@@ -207,19 +230,22 @@ class ExecutionEnvironment:
         self.log.write(logs.report(
             invocation.request_id, duration_ms, self.spec.memory_size, self._max_memory_mb(), init_ms,
             status, error_type if status == "error" else None))
-        tail = self.log.captured()
+        lines = self.log.captured()
         self.log.flush()
-        return Outcome(payload, error_type, duration_ms, init_ms, tail)
+        return Outcome(payload, error_type, duration_ms, init_ms, lines)
+
+    def _outgrew_memory(self) -> bool:
+        """Whether the worker's peak RSS so far is above MemorySize (read from the live worker)."""
+        self._peak_rss = max(self._peak_rss, self._memory.peak() or 0)
+        return self._peak_rss > self.spec.memory_size * _MB
 
     def _max_memory_mb(self) -> int:
-        peak = procfs.peak_rss_bytes(self.pid) if self._exit is None else None
-        self._peak_rss = max(self._peak_rss, peak or 0)
         # A worker killed for memory overshot between two samples; AWS's cgroup stops exactly at the limit.
         return min(procfs.megabytes(self._peak_rss), self.spec.memory_size)
 
     # The Runtime API side, called on the endpoint's connection threads.
 
-    def next_invocation(self) -> Invocation | None:
+    def next_invocation(self, connection: Connection) -> bool:
         with self._cond:
             first = self._initialized is None
             if first:
@@ -230,19 +256,26 @@ class ExecutionEnvironment:
             self.log.flush()
         with self._cond:
             self._current = None
-            self._cond.wait_for(lambda: self._pending is not None or self._closed or self._exit)
-            if self._pending is None:
-                return None
+            if self._closed or self._exit:
+                return False
             invocation, self._pending = self._pending, None
-            self._output.drain()  # what the worker printed before asking for work comes before START
-            self.invocations += 1
-            invocation.started = time.monotonic()
-            invocation.deadline_ms = logs.now_ms() + self.spec.timeout * 1000
-            self._current = invocation
-            self.log.capture()
-            self.log.write(logs.start(invocation.request_id, self.spec.version))
+            if invocation is None:
+                self._polling.append(connection)  # the next invoke() answers it
+                return True
+            self._start(invocation)
             self._cond.notify_all()
-            return invocation
+        connection.deliver(invocation)
+        return True
+
+    def _start(self, invocation: Invocation) -> None:
+        """Hand an invocation to the worker (called under the lock, just before it is sent)."""
+        self._output.drain()  # what the worker printed before asking for work comes before START
+        self.invocations += 1
+        invocation.started = time.monotonic()
+        invocation.deadline_ms = logs.now_ms() + self.spec.timeout * 1000
+        self._current = invocation
+        self.log.capture()
+        self.log.write(logs.start(invocation.request_id, self.spec.version))
 
     def complete(self, request_id: str, body: bytes, content_type: str | None, error_type: str | None) -> bool:
         with self._cond:
@@ -269,9 +302,9 @@ class ExecutionEnvironment:
         Not RLIMIT_AS: it caps virtual memory, which for Python is far above what it uses. Not a cgroup:
         creating one needs privileges a laptop user doesn't have.
         """
-        if self._process is None or self._exit is not None or (self._initialized and self._current is None):
-            return
-        rss = procfs.rss_bytes(self._process.pid)
+        if self._memory is None or self._exit is not None or (self._initialized and self._current is None):
+            return  # not started (the monitor may look between Popen and this environment's set-up), or idle
+        rss = self._memory.rss()
         if rss is not None:
             self._peak_rss = max(self._peak_rss, rss)
             if rss > self.spec.memory_size * _MB:
@@ -290,7 +323,10 @@ class ExecutionEnvironment:
         """End the environment now (retired, reclaimed, or the engine is stopping)."""
         with self._cond:
             self._closed = True
+            polling, self._polling = self._polling, []
             self._cond.notify_all()
+        for connection in polling:
+            connection.hang_up()
         self.kill()
 
     def join(self, timeout: float | None = None) -> None:
@@ -306,22 +342,35 @@ class ExecutionEnvironment:
     def _watch(self) -> None:
         """Read the worker's output until it closes, then reap it and tell the engine it has ended."""
         self._output.read_until_eof()
-        returncode = self._reap()
+        returncode, peak = self._reap()
+        self._memory.close()
         self._endpoint.close()
         with self._cond:
+            self._peak_rss = max(self._peak_rss, peak or 0)
+            if self._peak_rss > self.spec.memory_size * _MB:
+                # However it ended (a MemoryError, a crash, even exit 0), it went past MemorySize
+                # first, and there AWS's cgroup would have killed it.
+                returncode = -signal.SIGKILL
             self._exit = _exit_reason(returncode)
+            self._polling.clear()
         self._on_exit(self)  # the engine forgets this environment before anyone waiting on it wakes up
         with self._cond:
             self._cond.notify_all()
         self.log.flush()
 
-    def _reap(self) -> int:
+    def _reap(self) -> tuple[int, int | None]:
+        """The worker's exit status, and its peak RSS over its whole life (None where unknown)."""
         # End of output almost always means the process has exited; poll briefly rather than block
         # in wait() while holding the lock that kill() needs.
         delay = 0.001
         while True:
             with self._reap_lock:
-                if self._process.poll() is not None:
-                    return self._process.returncode
+                # wait4, not Popen.poll(): its rusage holds the peak RSS, which /proc no longer shows
+                # once the process has exited, and a worker can race past the limit between samples.
+                pid, status, usage = os.wait4(self._process.pid, os.WNOHANG)
+                if pid:
+                    self._process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not reap it again
+                    peak = procfs.rusage_peak(usage)
+                    return self._process.returncode, peak if peak and peak > self._inherited_peak else None
             time.sleep(delay)
             delay = min(delay * 2, 0.1)

@@ -10,7 +10,7 @@ import time
 import uuid
 from collections import deque
 from datetime import datetime, timezone
-from typing import Callable
+from typing import Callable, Iterable
 
 LogSink = Callable[[str, str, list[tuple[int, str]]], None]
 
@@ -78,6 +78,12 @@ def timed_out(request_id: str, timeout: float) -> str:
     return f"{timestamp(now_ms())} {request_id} Task timed out after {timeout:.2f} seconds"
 
 
+def tail(lines: Iterable[str]) -> str:
+    """The last 4 KB of log text, base64-encoded, as the Invoke API's LogResult."""
+    text = "".join(line + "\n" for line in lines).encode()
+    return base64.b64encode(text[-TAIL_BYTES:]).decode()
+
+
 class LogStream:
     """One environment's log stream: events are buffered and handed to the sink in batches."""
 
@@ -109,12 +115,11 @@ class LogStream:
             self._tail = deque()
             self._tail_size = 0
 
-    def captured(self) -> str:
-        """Stop collecting; the last 4 KB of the invocation's log text, base64-encoded."""
+    def captured(self) -> list[str]:
+        """Stop collecting; the invocation's last lines, at least TAIL_BYTES of them (see tail())."""
         with self._lock:
-            lines, self._tail = self._tail or [], None
-        text = "".join(line + "\n" for line in lines).encode()
-        return base64.b64encode(text[-TAIL_BYTES:]).decode()
+            lines, self._tail = self._tail or (), None
+        return list(lines)
 
     def _keep_in_tail(self, message: str) -> None:
         # Megabytes of output must not pile up just to keep the last 4 KB.

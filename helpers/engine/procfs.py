@@ -1,30 +1,66 @@
 """A worker's memory use, read from /proc (Linux); elsewhere memory is neither measured nor enforced."""
 
 import os
+import sys
+import threading
 
 _PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 _MB = 1024 * 1024
 
 
-def rss_bytes(pid: int) -> int | None:
-    """Resident set size now, or None when it can't be read (process gone, no /proc)."""
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as f:
-            return int(f.read().split()[1]) * _PAGE_SIZE
-    except (OSError, IndexError, ValueError):
-        return None
+class ProcessMemory:
+    """One process's /proc memory files, opened once and re-read in place.
+
+    Opening, reading and closing /proc/<pid>/status costs several times one pread of an open file,
+    and it is read after every invocation. An open /proc file also stays bound to its process: once
+    the process is gone it reads as an error, never as another process that reused the pid.
+    """
+
+    def __init__(self, pid: int):
+        self._lock = threading.Lock()  # close() must not free a descriptor another thread is reading
+        self._files: dict[str, int] = {}
+        for name in ("statm", "status"):
+            try:
+                self._files[name] = os.open(f"/proc/{pid}/{name}", os.O_RDONLY | os.O_CLOEXEC)
+            except OSError:
+                pass
+
+    def _read(self, name: str, size: int) -> bytes | None:
+        with self._lock:
+            try:
+                return os.pread(self._files[name], size, 0)
+            except (KeyError, OSError):
+                return None
+
+    def rss(self) -> int | None:
+        """Resident set size now, or None when it can't be read (process gone, no /proc)."""
+        data = self._read("statm", 256)
+        try:
+            return int(data.split()[1]) * _PAGE_SIZE
+        except (AttributeError, IndexError, ValueError):
+            return None
+
+    def peak(self) -> int | None:
+        """Peak resident set size over the process's life (VmHWM), or None when it can't be read."""
+        data = self._read("status", 8192)
+        start = data.find(b"VmHWM:") if data else -1
+        if start < 0:
+            return None
+        try:
+            return int(data[start + 6:data.index(b"\n", start)].split()[0]) * 1024
+        except (IndexError, ValueError):
+            return None
+
+    def close(self) -> None:
+        with self._lock:
+            for fd in self._files.values():
+                os.close(fd)
+            self._files.clear()
 
 
-def peak_rss_bytes(pid: int) -> int | None:
-    """Peak resident set size over the process's life (VmHWM), or None when it can't be read."""
-    try:
-        with open(f"/proc/{pid}/status", "rb") as f:
-            for line in f:
-                if line.startswith(b"VmHWM:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, IndexError, ValueError):
-        pass
-    return None
+def rusage_peak(usage) -> int | None:
+    """A reaped process's peak RSS in bytes, from wait4()'s rusage (kilobytes on Linux)."""
+    return usage.ru_maxrss * 1024 if sys.platform.startswith("linux") else None
 
 
 def megabytes(size: int) -> int:

@@ -2,11 +2,13 @@
 
 import dataclasses
 import re
+import resource
 
 import pytest
 from engine_support import invoke_json, make_spec
 
 from helpers.engine import InvalidRuntimeException, InvalidZipFileException, RequestEntityTooLargeException
+from helpers.engine.environment import ExecutionEnvironment
 
 OK = "def handler(event, context):\n    return 'ok'\n"
 NBSP = "\u00a0"
@@ -137,6 +139,31 @@ def test_memory_limit_reports_memory_size_as_used(engine, recorder):
     assert "\tMemory Size: 128 MB\tMax Memory Used: 128 MB\t" in recorder.messages()[-1]
 
 
+# Past MemorySize, then gone or shrunk back before the RSS monitor sampled it (under CPU load it can
+# fall far behind): AWS's cgroup would have killed it at the limit, whatever the worker did next.
+OUTGROWN = [
+    pytest.param("import os\ndef handler(event, context):\n    data = b'x' * {size}\n    os._exit(1)\n",
+                 id="then-exits"),
+    pytest.param("def handler(event, context):\n    data = b'x' * {size}\n    del data\n    return 'ok'\n",
+                 id="then-returns"),
+    pytest.param("def handler(event, context):\n    data = b'x' * {size}\n    raise MemoryError()\n",
+                 id="then-raises"),
+]
+
+
+@pytest.mark.parametrize("source", OUTGROWN)
+def test_outgrowing_memory_always_ends_as_a_kill(engine, recorder, monkeypatch, source):
+    monkeypatch.setattr(ExecutionEnvironment, "check_memory", lambda env: None)  # a monitor that never gets to run
+    # A dead worker's peak is known only above this process's own (exec() hands it down), so go past both.
+    size = max(200, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024 + 64) * 1024 * 1024
+    spec = make_spec(source.format(size=size), memory_size=128)
+    result, body = invoke_json(engine, spec)
+    message = f"RequestId: {result.request_id} Error: Runtime exited with error: signal: killed"
+    assert body == {"errorType": "Runtime.ExitError", "errorMessage": message}
+    assert "\tMax Memory Used: 128 MB\t" in recorder.messages()[-1]
+    assert engine.environments() == []
+
+
 def test_megabytes_of_output_do_not_deadlock(engine, recorder):
     spec = make_spec("import sys\ndef handler(event, context):\n    for i in range(40000):\n"
                      "        print('line', i, 'x' * 80)\n    sys.stdout.write('no newline at the end')\n"
@@ -221,3 +248,22 @@ def handler(event, context):
     return [first.status, second.status, json.loads(second.read())["errorType"]]
 ''')
     assert invoke_json(engine, spec)[1] == [404, 400, "InvalidRequestID"]
+
+
+def test_runtime_api_speaks_plain_http_1_1(engine):
+    """Expect: 100-continue (curl's habit for large bodies), pipelining, and a malformed request."""
+    spec = make_spec('''
+import os, re, socket
+def handler(event, context):
+    host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
+    with socket.create_connection((host, int(port))) as conn:
+        conn.sendall(b"POST /2018-06-01/runtime/invocation/nope/response HTTP/1.1\\r\\nContent-Length: 2\\r\\n"
+                     b"Expect: 100-continue\\r\\n\\r\\n")
+        continued = conn.recv(1000)
+        conn.sendall(b"{}GET /2018-06-01/nothing HTTP/1.1\\r\\n\\r\\nnot http\\r\\n\\r\\n")
+        answers = b""
+        while chunk := conn.recv(10000):
+            answers += chunk
+    return [continued.decode(), [int(status) for status in re.findall(rb"HTTP/1.1 (\\d+)", answers)]]
+''')
+    assert invoke_json(engine, spec)[1] == ["HTTP/1.1 100 Continue\r\n\r\n", [400, 404, 400]]
