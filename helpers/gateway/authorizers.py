@@ -11,7 +11,7 @@ from typing import Any, Callable
 from .backend import FunctionNotFound, GatewayBackend, IntegrationTimedOut
 from .context import InvocationContext
 from .errors import AccessDenied, AuthorizerConfigurationError, Unauthorized
-from .lambda_calls import execute_api_arn, function_arn, invoke, may_invoke
+from .lambda_calls import execute_api_arn, invoke, permitted_function
 from .policies import MalformedPolicy, authorizer_policy_allows
 from .proxy_event import request_fields
 
@@ -90,12 +90,9 @@ class LambdaAuthorization:
         ctx.usage_identifier_key = output.get("usageIdentifierKey")
 
     def _call(self, ctx: InvocationContext, authorizer: dict[str, Any], method_arn: str) -> tuple[dict[str, Any], int]:
-        arn = function_arn(authorizer.get("authorizerUri"), ctx.stage_variables)
-        if arn is None:
-            raise AuthorizerConfigurationError(f"not a Lambda authorizer URI: {authorizer.get('authorizerUri')!r}")
-        source_arn = execute_api_arn(ctx, f"authorizers/{authorizer['id']}")
-        if not authorizer.get("authorizerCredentials") and not may_invoke(self._backend, arn, source_arn=source_arn):
-            raise AuthorizerConfigurationError("Invalid permissions on Lambda function")
+        arn = permitted_function(self._backend, ctx, authorizer.get("authorizerUri"), source=f"authorizers/{authorizer['id']}",
+                                 credentials=authorizer.get("authorizerCredentials"),
+                                 error=AuthorizerConfigurationError, what="Lambda authorizer")
         event = _authorizer_event(ctx, authorizer, method_arn)
         started = time.perf_counter()
         try:

@@ -38,6 +38,18 @@ def may_invoke(backend: GatewayBackend, arn: str, *, source_arn: str) -> bool:
     return lambda_policy_allows(backend.get_function_policy(arn), source_arn=source_arn, account_id=backend.account_id)
 
 
+def permitted_function(backend: GatewayBackend, ctx: InvocationContext, uri: str | None, *, source: str,
+                       credentials: str | None, error: type[Exception], what: str) -> str:
+    """The function ARN a URI names, once its resource policy lets API Gateway call it from `source`; else `error`."""
+    arn = function_arn(uri, ctx.stage_variables)
+    if arn is None:
+        raise error(f"Invalid {what} URI {uri!r}")
+    # With credentials (a role) API Gateway calls as that role, so the resource policy is not consulted.
+    if not credentials and not may_invoke(backend, arn, source_arn=execute_api_arn(ctx, source)):
+        raise error("Invalid permissions on Lambda function")
+    return arn
+
+
 def invoke(backend: GatewayBackend, arn: str, event: dict[str, Any], *, timeout_s: float) -> LambdaResult:
     """Invoke synchronously with a JSON event."""
     return backend.invoke_function(arn, json.dumps(event).encode(), timeout_s=timeout_s)

@@ -7,7 +7,7 @@ import time
 from .backend import FunctionNotFound, GatewayBackend, IntegrationTimedOut
 from .context import InvocationContext
 from .errors import ApiConfigurationError, IntegrationTimeout, LambdaFailure
-from .lambda_calls import execute_api_arn, function_arn, invoke, may_invoke
+from .lambda_calls import invoke, permitted_function
 from .proxy_event import build_proxy_event
 from .proxy_response import map_proxy_response
 
@@ -26,13 +26,10 @@ class LambdaProxyIntegration:
         # you, but an API built with boto3 and httpMethod="GET" fails exactly like this on AWS.
         if integration.get("httpMethod") != "POST":
             raise ApiConfigurationError("Lambda integrations must use the POST integration method")
-        arn = function_arn(integration.get("uri"), ctx.stage_variables)
-        if arn is None:
-            raise ApiConfigurationError(f"Invalid Lambda integration URI {integration.get('uri')!r}")
-        source_arn = execute_api_arn(ctx, f"{ctx.request.stage}/{ctx.request.method}{ctx.route.resource['path']}")
-        # With integration credentials API Gateway calls as that role, so the resource policy is not consulted.
-        if not integration.get("credentials") and not may_invoke(self._backend, arn, source_arn=source_arn):
-            raise ApiConfigurationError("Invalid permissions on Lambda function")
+        arn = permitted_function(self._backend, ctx, integration.get("uri"),
+                                 source=f"{ctx.request.stage}/{ctx.request.method}{ctx.route.resource['path']}",
+                                 credentials=integration.get("credentials"), error=ApiConfigurationError,
+                                 what="Lambda integration")
         event = build_proxy_event(ctx)
         timeout_s = int(integration.get("timeoutInMillis") or DEFAULT_TIMEOUT_MS) / 1000
         started = time.perf_counter()
