@@ -83,7 +83,7 @@ def _connect_real_aws(region: str, opt_in: str | None) -> Target:
             "Real AWS needs an explicit opt-in: connect('aws', real_aws=REAL_AWS_OPT_IN). "
             "Resources you create there are billed to your account."
         )
-    if _sandbox.sandbox._running:
+    if _sandbox.any_running():
         raise RuntimeError("A sandbox is running in this kernel; stop it before connecting to real AWS.")
     session = boto3.session.Session(region_name=region)
     # Ignore AWS_ENDPOINT_URL and endpoint_url in ~/.aws: this target is AWS itself.

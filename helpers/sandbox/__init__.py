@@ -1,5 +1,5 @@
 """The offline AWS sandbox: start(), Sandbox."""
 
-from .sandbox import Sandbox, start
+from .sandbox import Sandbox, any_running, start
 
-__all__ = ["Sandbox", "start"]
+__all__ = ["Sandbox", "any_running", "start"]

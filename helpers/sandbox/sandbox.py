@@ -148,6 +148,12 @@ def start(region: str = "us-east-1", *, idle_timeout: float = DEFAULT_IDLE_TIMEO
     return Sandbox(region, idle_timeout=idle_timeout)
 
 
+def any_running() -> bool:
+    """Is a sandbox running in this process?"""
+    with _running_lock:
+        return bool(_running)
+
+
 def _moto_app() -> Any:
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
 
