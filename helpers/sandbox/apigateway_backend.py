@@ -8,11 +8,13 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any, Callable, Iterable
 
-from ..engine import Engine, EngineError
+from ..engine import Engine, EngineError, FunctionSpec
 from ..gateway import FunctionNotFound, GatewayApp, IntegrationTimedOut, LambdaResult
 from ..gateway.errors import ApiConfigurationError
 from . import moto_link, sigv4
 from .credentials import Credentials, signature_of
+from .read_cache import ReadCache
+from .telemetry import Telemetry
 
 if TYPE_CHECKING:
     from .sandbox import Sandbox
@@ -30,14 +32,18 @@ class MotoGatewayBackend:
     """GatewayBackend over moto's API Gateway, Lambda and CloudWatch backends of one sandbox account."""
 
     def __init__(self, engine: Engine, credentials: Credentials, region: str, moto_app: Callable[..., Iterable[bytes]],
-                 *, max_integration_timeout_s: float = MAX_INTEGRATION_TIMEOUT_S) -> None:
+                 *, telemetry: Telemetry, generation: Callable[[], int],
+                 max_integration_timeout_s: float = MAX_INTEGRATION_TIMEOUT_S) -> None:
         self.account_id = credentials.account_id
         self.region = region
         self.max_integration_timeout_s = max_integration_timeout_s  # tests lower it instead of waiting 29 s
         self._engine = engine
         self._credentials = credentials
         self._moto_app = moto_app
-        self._put_metrics = moto_link.metric_sink(self.account_id, region)
+        self._telemetry = telemetry
+        # Every request reads the API, the stage and the function from moto; those reads cost
+        # more than the rest of the gateway, and change only when the control plane writes.
+        self._reads = ReadCache(generation)
         self._snapshots: dict[tuple[str, str], dict[str, Any]] = {}
         self._lock = threading.Lock()
         self._late_invocations: set[threading.Thread] = set()
@@ -46,11 +52,12 @@ class MotoGatewayBackend:
 
     def get_rest_api(self, api_id: str) -> dict[str, Any] | None:
         """GetRestApi shape, or None."""
-        return moto_link.rest_api(self.account_id, self.region, api_id)
+        return self._reads.get(("api", api_id), lambda: moto_link.rest_api(self.account_id, self.region, api_id))
 
     def get_stage(self, api_id: str, stage_name: str) -> dict[str, Any] | None:
         """GetStage shape, or None."""
-        return moto_link.stage(self.account_id, self.region, api_id, stage_name)
+        return self._reads.get(("stage", api_id, stage_name),
+                               lambda: moto_link.stage(self.account_id, self.region, api_id, stage_name))
 
     def get_deployment_snapshot(self, api_id: str, deployment_id: str) -> dict[str, Any] | None:
         """The API as CreateDeployment froze it."""
@@ -73,25 +80,36 @@ class MotoGatewayBackend:
 
     def get_api_key_by_value(self, value: str) -> dict[str, Any] | None:
         """GetApiKey shape of the key with this value, or None."""
-        return moto_link.api_key_by_value(self.account_id, self.region, value)
+        return self._reads.get(("key", value), lambda: moto_link.api_key_by_value(self.account_id, self.region, value))
 
     def get_usage_plans_for_key(self, key_id: str) -> list[dict[str, Any]]:
         """GetUsagePlans(keyId=...) items."""
-        return moto_link.usage_plans_for_key(self.account_id, self.region, key_id)
+        return self._reads.get(("plans", key_id),
+                               lambda: moto_link.usage_plans_for_key(self.account_id, self.region, key_id))
 
     def get_function_policy(self, function_arn: str) -> dict[str, Any] | None:
         """What lambda:AddPermission wrote for this function (or alias/version), or None."""
-        found = moto_link.find_function(self.account_id, self.region, function_arn, None)
-        return None if found is None else moto_link.function_policy(found[0])
+        def read() -> dict[str, Any] | None:
+            found = moto_link.find_function(self.account_id, self.region, function_arn, None)
+            return None if found is None else moto_link.function_policy(found[0])
+
+        return self._reads.get(("policy", function_arn), read)
+
+    def _function_spec(self, function_arn: str) -> FunctionSpec | None:
+        def read() -> FunctionSpec | None:
+            found = moto_link.find_function(self.account_id, self.region, function_arn, None)
+            return None if found is None else moto_link.function_spec(*found)
+
+        # One spec object per configuration also keeps the engine's identity hash computed once.
+        return self._reads.get(("spec", function_arn), read)
 
     # Lambda.
 
     def invoke_function(self, function_arn: str, payload: bytes, *, timeout_s: float) -> LambdaResult:
         """Run the function through the engine; IntegrationTimedOut when it outlives `timeout_s`."""
-        found = moto_link.find_function(self.account_id, self.region, function_arn, None)
-        if found is None:
+        spec = self._function_spec(function_arn)
+        if spec is None:
             raise FunctionNotFound(function_arn)
-        spec = moto_link.function_spec(*found)
         invoked_arn = function_arn if function_arn.startswith("arn:") else spec.invoked_arn
         limit = min(timeout_s, self.max_integration_timeout_s)
         if spec.timeout < limit:
@@ -143,7 +161,7 @@ class MotoGatewayBackend:
 
     def put_metrics(self, namespace: str, metric_data: list[dict[str, Any]]) -> None:
         """CloudWatch PutMetricData into the sandbox."""
-        self._put_metrics(namespace, metric_data)
+        self._telemetry.put_metric_data(namespace, metric_data)
 
     # CreateDeployment, where the snapshot is taken.
 
@@ -224,7 +242,9 @@ class SandboxGateway:
 
 def mount_gateway(sandbox: "Sandbox") -> SandboxGateway:
     """Serve invoke URLs on the sandbox and freeze each deployment when it is created."""
-    backend = MotoGatewayBackend(sandbox.engine, sandbox.credentials, sandbox.region, sandbox.front_door.moto_app)
+    front_door = sandbox.front_door
+    backend = MotoGatewayBackend(sandbox.engine, sandbox.credentials, sandbox.region, front_door.moto_app,
+                                 telemetry=sandbox.telemetry, generation=lambda: front_door.changes)
     gateway = SandboxGateway(backend)
     # Invoke URLs are public: each method decides its own authorization (NONE, IAM, key, authorizer).
     sandbox.front_door.mount(_ALL_METHODS, INVOKE_URL_PATH, gateway.app, signed=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+import threading
 import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
@@ -30,6 +31,11 @@ class Route:
         return environ["REQUEST_METHOD"] in self.methods and bool(self.path.match(environ.get("PATH_INFO", "")))
 
 
+# Signing names of the services whose writes can change what the data plane serves.
+_DATA_PLANE_CONFIG = frozenset({"apigateway", "lambda"})
+_READS = frozenset({"GET", "HEAD"})
+
+
 class FrontDoor:
     """Routes each request: public data plane, refusal, signed data plane, then moto."""
 
@@ -37,6 +43,15 @@ class FrontDoor:
         self.credentials = credentials
         self.moto_app = moto_app
         self.routes: list[Route] = []
+        # Bumped after every API Gateway or Lambda control-plane write, so the data plane can
+        # cache what it reads from moto and know exactly when a cached answer may be stale.
+        self.changes = 0
+        self._changes_lock = threading.Lock()  # two writes ending together must bump it twice
+        self._before: dict[str, Callable[[], None]] = {}
+
+    def before_requests_to(self, service: str, callback: Callable[[], None]) -> None:
+        """Call `callback` before any signed request to `service` (its signing name) is served."""
+        self._before[service] = callback
 
     def mount(self, methods: Iterable[str], path: str, app: WSGIApp, *, signed: bool = True) -> None:
         """Serve `path` (a regex on the decoded path) with `app`; unsigned routes do their own auth."""
@@ -59,10 +74,20 @@ class FrontDoor:
         # moto keeps every account's state apart; this header selects ours,
         # so two sandboxes in one process never see each other's resources.
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.credentials.account_id
-        for route in self.routes:
-            if route.signed and route.matches(environ):
-                return route.app(environ, start_response)
-        return self.moto_app(environ, start_response)
+        service = signature.service
+        before = self._before.get(service)
+        if before is not None:
+            before()
+        try:
+            for route in self.routes:
+                if route.signed and route.matches(environ):
+                    return route.app(environ, start_response)
+            return self.moto_app(environ, start_response)
+        finally:
+            # After the write, never before: a cache filled while it ran is then already stale.
+            if service in _DATA_PLANE_CONFIG and environ["REQUEST_METHOD"] not in _READS:
+                with self._changes_lock:
+                    self.changes += 1
 
 
 def internal_failure(start_response: Callable[..., Any]) -> list[bytes]:

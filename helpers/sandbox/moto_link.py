@@ -7,6 +7,7 @@ that moves one fails loudly there rather than quietly here.
 from __future__ import annotations
 
 import threading
+from datetime import datetime, timezone
 from typing import Any, Callable
 
 from ..engine import FunctionSpec
@@ -77,10 +78,18 @@ def metric_sink(account_id: str, region: str) -> Callable[[str, list[dict]], Non
     from moto.cloudwatch.models import cloudwatch_backends
 
     def write(namespace: str, metric_data: list[dict]) -> None:
+        # moto compares timestamps with the naive UTC datetimes its API parses; an aware one
+        # would make every GetMetricStatistics over these metrics fail.
+        data = [{**datum, "Timestamp": _naive_utc(datum["Timestamp"])} if "Timestamp" in datum else datum
+                for datum in metric_data]
         with _write_lock:
-            cloudwatch_backends[account_id][region].put_metric_data(namespace, metric_data)
+            cloudwatch_backends[account_id][region].put_metric_data(namespace, data)
 
     return write
+
+
+def _naive_utc(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is None else moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 # The invocation hook: moto calls LambdaFunction._invoke_lambda for every

@@ -16,6 +16,7 @@ from .front_door import FrontDoor
 from .lambda_service import INVOKE_PATH, PROVISIONED_PATH, LambdaService
 from .process_env import owners, sandbox_variables
 from .server import LOOPBACK, LoopbackServer
+from .telemetry import Telemetry
 
 # AWS keeps an idle execution environment for several minutes (not documented).
 DEFAULT_IDLE_TIMEOUT = 300.0
@@ -41,10 +42,14 @@ class Sandbox:
         self._server = LoopbackServer(self.front_door)
         self.endpoint_url = f"http://{LOOPBACK}:{self._server.port}"
         account = self.credentials.account_id
+        self.telemetry = Telemetry.for_account(account, region)
+        # A CloudWatch read must see every log line and metric the data plane has produced.
+        self.front_door.before_requests_to("logs", self.telemetry.flush)
+        self.front_door.before_requests_to("monitoring", self.telemetry.flush)
         self.engine = Engine(
             worker_env=self._worker_variables(),
-            log_sink=moto_link.log_sink(account, region),
-            metric_sink=moto_link.metric_sink(account, region),
+            log_sink=self.telemetry.put_log_events,
+            metric_sink=self.telemetry.put_metric_data,
             idle_timeout=idle_timeout,
         )
         self.lambda_service = LambdaService(self.engine, account, self.front_door.moto_app)
@@ -119,6 +124,7 @@ class Sandbox:
             self.engine.stop()
             self.gateway.stop()
             self._server.stop()
+            self.telemetry.stop()
             moto_link.forget_account(self.account_id)
         finally:
             owners.pop(self)
