@@ -85,26 +85,39 @@ class Telemetry:
     def put_log_events(self, group: str, stream: str, events: list[tuple[int, str]]) -> None:
         """Queue events for a stream (created on the first flush if needed)."""
         with self._lock:
+            self._wake_if_idle()
             self._logs.setdefault((group, stream), []).extend(events)
             self._pending_events += len(events)
             full = self._pending_events >= MAX_PENDING_EVENTS
-            self._wake.notify()
         if full:
             self.flush()
 
     def put_metric_data(self, namespace: str, metric_data: list[dict[str, Any]]) -> None:
         """Queue data points (PutMetricData's MetricData shape, single values), aggregated per minute."""
+        # The data points of one call usually share their dimensions and timestamp objects:
+        # their keys are built once per call (this runs on every request).
+        dimensions, dimensions_key, timestamp, minute = None, (), None, None
         with self._lock:
+            self._wake_if_idle()
             for datum in metric_data:
-                timestamp: datetime = datum["Timestamp"]
-                key = (namespace, datum["MetricName"], _dimensions_key(datum.get("Dimensions")),
-                       datum.get("Unit"), timestamp.replace(second=0, microsecond=0))
+                if datum.get("Dimensions") is not dimensions:
+                    dimensions = datum.get("Dimensions")
+                    dimensions_key = tuple((d["Name"], d["Value"]) for d in dimensions or ())
+                if datum["Timestamp"] is not timestamp:
+                    timestamp = datum["Timestamp"]
+                    minute = timestamp.replace(second=0, microsecond=0)
+                key = (namespace, datum["MetricName"], dimensions_key, datum.get("Unit"), minute)
                 value = float(datum["Value"])
                 statistics = self._metrics.get(key)
                 if statistics is None:
                     self._metrics[key] = _Statistics(timestamp, value)
                 else:
                     statistics.add(value)
+
+    def _wake_if_idle(self) -> None:
+        # Only the first item after a flush wakes the thread: a wake-up per request would
+        # cost a thread switch per request (called under the lock).
+        if not self._logs and not self._metrics:
             self._wake.notify()
 
     def flush(self) -> None:
@@ -148,6 +161,3 @@ class Telemetry:
                     return
             self.flush()
 
-
-def _dimensions_key(dimensions: list[dict[str, str]] | None) -> tuple[tuple[str, str], ...]:
-    return tuple((d["Name"], d["Value"]) for d in dimensions or ())
