@@ -10,7 +10,8 @@ baseline is http.server answering with the same handler's result, called in-proc
 server runs in its own child process so the client threads do not share a GIL with it; both
 use HTTP/1.1 keep-alive with Nagle off. Measured in one run, in alternating rounds: warm
 GET /hello latency (one keep-alive client, p50/p99) and throughput (C keep-alive clients in
-threads, http.client).
+threads, http.client); after each round, the first request once a configuration change has
+retired every execution environment (a cold start through the gateway, reported on its own).
 """
 
 from __future__ import annotations
@@ -82,7 +83,13 @@ def serve_sandbox(pipe) -> None:
         api = walkthrough(sandbox)
         url = urlsplit(api.url("/hello"))
         pipe.send((url.port, url.path))
-        pipe.recv()  # the parent is done
+        rounds = 0
+        while pipe.recv() == "retire":
+            # A configuration change retires every environment: the next request is a cold start.
+            rounds += 1
+            sandbox.client("lambda").update_function_configuration(
+                FunctionName="hello-world-api", Environment={"Variables": {"ROUND": str(rounds)}})
+            pipe.send("retired")
     finally:
         sandbox.stop()
 
@@ -111,13 +118,16 @@ def latency(port: int, path: str, count: int) -> tuple[float, float]:
 
 
 def throughput(port: int, path: str, clients: int, per_client: int) -> float:
-    """Requests per second with `clients` keep-alive connections in threads."""
+    """Requests per second with `clients` keep-alive connections in threads, after a concurrent warm-up."""
     connections = [http.client.HTTPConnection("127.0.0.1", port) for _ in range(clients)]
-    for conn in connections:
-        get(conn, path)
+    warmed = threading.Barrier(clients + 1)
     start = threading.Barrier(clients + 1)
 
     def run(conn):
+        # Concurrent warm-up first: the sandbox needs one warm environment per concurrent client.
+        for _ in range(50):
+            get(conn, path)
+        warmed.wait()
         start.wait()
         for _ in range(per_client):
             get(conn, path)
@@ -125,6 +135,7 @@ def throughput(port: int, path: str, clients: int, per_client: int) -> float:
     threads = [threading.Thread(target=run, args=(c,)) for c in connections]
     for thread in threads:
         thread.start()
+    warmed.wait()
     start.wait()
     began = time.perf_counter()
     for thread in threads:
@@ -135,6 +146,17 @@ def throughput(port: int, path: str, clients: int, per_client: int) -> float:
     return clients * per_client / elapsed
 
 
+def cold_request(server: "ServerProcess") -> float:
+    """Milliseconds for the first request after every execution environment was retired (a cold start)."""
+    server.retire()
+    conn = http.client.HTTPConnection("127.0.0.1", server.port)
+    started = time.perf_counter()
+    get(conn, server.path)
+    elapsed = (time.perf_counter() - started) * 1000
+    conn.close()
+    return elapsed
+
+
 class ServerProcess:
     """One server in a child process, for as long as the `with` block lasts."""
 
@@ -143,6 +165,11 @@ class ServerProcess:
         self._process = multiprocessing.Process(target=target, args=(child_end,), daemon=True)
         self._process.start()
         self.port, self.path = self._pipe.recv()
+
+    def retire(self) -> None:
+        """Ask the sandbox to retire its execution environments (sandbox only)."""
+        self._pipe.send("retire")
+        self._pipe.recv()
 
     def __enter__(self) -> ServerProcess:
         return self
@@ -172,13 +199,14 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="concurrent keep-alive clients")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are reported")
     args = parser.parse_args()
-    baseline_rounds, gateway_rounds = [], []
+    baseline_rounds, gateway_rounds, cold = [], [], []
     # Both servers stay up and are measured in alternating rounds, so a change in the
     # machine's load during the run hits both alike.
     with ServerProcess(serve_baseline) as baseline_server, ServerProcess(serve_sandbox) as sandbox_server:
         for _ in range(args.rounds):
             baseline_rounds.append(measure(baseline_server, args.requests, args.clients))
             gateway_rounds.append(measure(sandbox_server, args.requests, args.clients))
+            cold.append(cold_request(sandbox_server))
     baseline, gateway = median_of(baseline_rounds), median_of(gateway_rounds)
     print(f"{'median of ' + str(args.rounds):24}{'p50 µs':>10}{'p99 µs':>10}{'req/s':>10}")
     for name, result in (("baseline http.server", baseline), ("gateway on a sandbox", gateway)):
@@ -186,6 +214,8 @@ def main() -> None:
     print(f"latency p50 ratio {gateway['p50'] / baseline['p50']:.2f}x (goal <= 3), "
           f"p99 ratio {gateway['p99'] / baseline['p99']:.2f}x, "
           f"throughput ratio {gateway['rps'] / baseline['rps']:.2f} (goal >= 0.33)")
+    print(f"first request after the environments were retired (cold start through the gateway): "
+          f"median {statistics.median(cold):.1f} ms over {len(cold)}")
 
 
 if __name__ == "__main__":

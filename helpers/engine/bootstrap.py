@@ -124,13 +124,15 @@ class RuntimeClient:
             headers[name.strip().lower()] = value.strip()
         length = int(headers.get("content-length", 0))
         while len(self._buffer) < length:
-            self._receive()
+            self._receive(length - len(self._buffer))
         body = bytes(self._buffer[:length])
         del self._buffer[:length]
         return headers, body
 
-    def _receive(self):
-        chunk = self._sock.recv(1 << 20)
+    def _receive(self, size=0):
+        # Small reads by default: recv() allocates its whole size first, and 1 MB would cost an mmap,
+        # a mremap and a munmap on every read. A large body is read in reads as large as it is.
+        chunk = self._sock.recv(max(size, 1 << 16))
         if not chunk:
             raise ConnectionError("the Runtime API closed the connection")
         self._buffer += chunk

@@ -11,7 +11,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from dataclasses import dataclass
 from typing import Mapping, Sequence
@@ -24,7 +23,7 @@ from .errors import (EngineError, InvalidParameterValueException, InvalidRequest
 from .event_queue import EventQueue
 from .logs import LogSink
 from .metrics import MetricSink
-from .runtime_api import Invocation
+from .runtime_api import Invocation, new_ids
 from .runtime_site import build_runtime_site
 from .spec import FunctionSpec
 from .task_root import TaskRoots
@@ -97,9 +96,11 @@ def _check_runtime(spec: FunctionSpec) -> None:
             f"The runtime {spec.runtime} is not available in this sandbox, which runs Python functions only.")
 
 
-def _event_payload(payload: bytes) -> bytes:
+def _event_payload(payload: bytes, is_json: bool) -> bytes:
     if not payload:
         return b"{}"  # an Invoke without a payload delivers an empty object
+    if is_json:
+        return payload
     try:
         json.loads(payload)
     except ValueError as e:
@@ -161,15 +162,21 @@ class Engine:
 
     def invoke(self, spec: FunctionSpec, payload: bytes, *, invocation_type: str = "RequestResponse",
                log_type: str = "None", client_context: str | None = None,
-               invoked_function_arn: str | None = None) -> InvokeResult:
-        """Invoke a function version; `client_context` is the Invoke API's base64 ClientContext."""
+               invoked_function_arn: str | None = None, payload_is_json: bool = False) -> InvokeResult:
+        """Invoke a function version; `client_context` is the Invoke API's base64 ClientContext.
+
+        The Invoke API refuses a payload that is not JSON, so it is parsed to check; a caller that
+        serialized the payload itself (an integration building the event) says `payload_is_json`.
+        """
         self._check_running()
         _check_runtime(spec)
         limit = ASYNC_PAYLOAD_LIMIT if invocation_type == "Event" else SYNC_PAYLOAD_LIMIT
         if len(payload) > limit:
             raise RequestEntityTooLargeException(limit)
-        invocation = Invocation(str(uuid.uuid4()), _event_payload(payload), invoked_function_arn or spec.invoked_arn,
-                                _client_context_json(client_context))
+        request_id, trace_id = new_ids()
+        invocation = Invocation(request_id, _event_payload(payload, payload_is_json),
+                                invoked_function_arn or spec.invoked_arn, _client_context_json(client_context),
+                                trace_id)
         if invocation_type == "RequestResponse":
             return self._run(spec, invocation, tail=log_type == "Tail")
         if invocation_type == "Event":
@@ -185,8 +192,9 @@ class Engine:
             outcome = env.invoke(invocation)
         finally:
             self._release(env)
-        self._publish(spec, metrics.invocation(spec.function_name, outcome.duration_ms,
-                                               outcome.error_type is not None, concurrent))
+        if self._metric_sink is not None:  # building the data costs as much as a few log lines
+            self._publish(spec, metrics.invocation(spec.function_name, outcome.duration_ms,
+                                                   outcome.error_type is not None, concurrent))
         return self._result(spec, invocation, outcome, tail)
 
     @staticmethod

@@ -12,7 +12,8 @@ from typing import Callable, Mapping, Sequence
 
 from . import logs, procfs
 from .errors import ServiceException, platform_error
-from .runtime_api import Connection, Invocation, RuntimeAPIEndpoint
+from .runtime_api import DONE, Invocation, RuntimeAPIEndpoint
+from .runtime_connection import Connection
 from .spec import FunctionSpec
 from .worker_output import WorkerOutput
 
@@ -67,13 +68,16 @@ class ExecutionEnvironment:
         self._env = {**env, "AWS_LAMBDA_LOG_STREAM_NAME": self.log.name, "AWS_LAMBDA_INITIALIZATION_TYPE": init_type}
         self._on_exit = on_exit
         self._cond = threading.Condition()
-        self._pending: Invocation | None = None  # waiting for the worker's next GET /next
-        self._polling: list[Connection] = []  # the worker's GET /next, parked until there is work
+        # The worker's connections that no thread reads now: those whose GET /next waits for work, and
+        # those whose next request has not been read yet (the next invoke() reads it first).
+        self._parked: list[Connection] = []
+        self._unread: list[Connection] = []
         self._current: Invocation | None = None  # handed to the worker, no result yet
         self._spawned = 0.0
         self._initialized: float | None = None  # when the worker first asked for work
         self._init_error: tuple[bytes, str] | None = None
         self._exit: str | None = None  # how the worker ended, once it has been reaped
+        self._ended = False  # reaped, and the engine has forgotten this environment
         self._closed = False
         self._peak_rss = 0
         self._inherited_peak = 0  # a bound on the peak RSS the worker's exec inherited from this process
@@ -142,35 +146,85 @@ class ExecutionEnvironment:
         self._watcher.start()
 
     def invoke(self, invocation: Invocation) -> Outcome:
-        """Hand an invocation to the worker and wait for its result, enforcing the init limit and Timeout."""
+        """Hand an invocation to the worker and wait for its result, enforcing the init limit and Timeout.
+
+        The calling thread does the Runtime API's I/O itself (see runtime_api): it writes the event on
+        the worker's parked GET /next and reads the runtime's answer from the same connection.
+        """
+        connection = self._ready_connection(invocation)
+        if connection is None:
+            return self._not_started(invocation)
+        deadline = invocation.started + self.spec.timeout
+        served = self._endpoint.exchange(connection, invocation.message(), deadline,
+                                         lambda: invocation.finished is not None or self._exit is not None)
+        if served == DONE:
+            self._keep_unread(connection)
         timed_out = False
-        with self._cond:
-            polling = self._polling.pop() if self._polling else None
-            if polling is None:
-                self._pending = invocation  # the worker takes it when it next asks
-            else:
-                self._start(invocation)
-        if polling is not None:
-            polling.deliver(invocation)  # outside the lock: a large event takes a while to send
-        with self._cond:
-            self._cond.wait_for(lambda: invocation.started is not None or self._init_error or self._exit,
-                                INIT_TIMEOUT)
-            if invocation.started is None:
-                self._pending = None
-                invocation.finished = time.monotonic()
-            else:
-                remaining = self.spec.timeout - (time.monotonic() - invocation.started)
-                self._cond.wait_for(lambda: invocation.finished is not None or self._exit, remaining)
+        if invocation.finished is None:  # set once, under the lock: once set it stays
+            with self._cond:
+                # The connection ended (the worker died: wait for its reaping), or the result may still
+                # come on another connection.
+                self._cond.wait_for(lambda: invocation.finished is not None or self._ended,
+                                    deadline - time.monotonic())
                 timed_out = invocation.finished is None and self._exit is None
                 if invocation.finished is None:
                     invocation.finished = time.monotonic()  # a late post from the worker is now refused
-        if invocation.started is None:
-            return self._not_started(invocation)
         if timed_out:
             return self._timed_out(invocation)
         if not invocation.answered:
             return self._exited(invocation)
         return self._finished(invocation)
+
+    def _ready_connection(self, invocation: Invocation) -> Connection | None:
+        """Start `invocation` on a connection whose GET /next waits for work, waiting up to the init limit.
+
+        None when the worker never asked for it (its init failed, it ended, or it ran out of time).
+        """
+        deadline = time.monotonic() + INIT_TIMEOUT
+        ready = lambda: self._parked or self._unread or self._init_error or self._ended
+        while True:
+            with self._cond:
+                if not ready():
+                    self._cond.wait_for(ready, deadline - time.monotonic())
+                if self._parked:
+                    connection = self._parked.pop()
+                    self._start(invocation)
+                    hung_up = self._hung_up_unread()
+                    break
+                if self._init_error or self._ended or not self._unread:
+                    invocation.finished = time.monotonic()
+                    return None
+                connection = self._unread.pop()
+            # A runtime that asks for work only after the 202 to its result: read its GET /next now.
+            asked_elsewhere = lambda: bool(self._parked) or self._exit is not None
+            if self._endpoint.serve(connection, deadline, asked_elsewhere) == DONE:
+                self._keep_unread(connection)
+        for stale in hung_up:
+            stale.close()
+        return connection
+
+    def _hung_up_unread(self) -> list[Connection]:
+        """Unread connections the runtime has closed, taken out (called under the lock).
+
+        A runtime that moved to another connection may close the old one only after the invocation
+        was over; unread, and passed over for parked ones, it would stay open for the worker's life.
+        """
+        if not self._unread:
+            return []
+        hung_up = [connection for connection in self._unread if connection.hung_up()]
+        self._unread = [connection for connection in self._unread if connection not in hung_up]
+        return hung_up
+
+    def _keep_unread(self, connection: Connection) -> None:
+        """Leave a connection for the next invoke() to read, or hang up if the environment is ending."""
+        with self._cond:
+            if not self._closed and self._exit is None:
+                if self._current is not None and self._current.finished is not None:
+                    # Its result is in: idle from here, as once its GET /next is read (see check_memory).
+                    self._current = None
+                self._unread.append(connection)
+                return
+        connection.close()
 
     def _finished(self, invocation: Invocation) -> Outcome:
         self._output.drain()  # the worker wrote everything before it posted: it is in the pipe now
@@ -243,28 +297,28 @@ class ExecutionEnvironment:
         # A worker killed for memory overshot between two samples; AWS's cgroup stops exactly at the limit.
         return min(procfs.megabytes(self._peak_rss), self.spec.memory_size)
 
-    # The Runtime API side, called on the endpoint's connection threads.
+    # The Runtime API side, called by whichever thread reads a connection (see runtime_api).
 
     def next_invocation(self, connection: Connection) -> bool:
         with self._cond:
+            self._current = None
             first = self._initialized is None
             if first:
                 self._initialized = time.monotonic()
-                self._cond.notify_all()
-        if first:  # the init phase's log lines, now rather than at the first invocation's end
-            self._output.drain()
-            self.log.flush()
+            else:
+                return self._park(connection)
+        # The init phase's log lines, now rather than at the first invocation's end.
+        self._output.drain()
+        self.log.flush()
         with self._cond:
-            self._current = None
-            if self._closed or self._exit:
-                return False
-            invocation, self._pending = self._pending, None
-            if invocation is None:
-                self._polling.append(connection)  # the next invoke() answers it
-                return True
-            self._start(invocation)
-            self._cond.notify_all()
-        connection.deliver(invocation)
+            return self._park(connection)
+
+    def _park(self, connection: Connection) -> bool:
+        """Keep a GET /next until invoke() answers it; False when the environment is ending (under the lock)."""
+        if self._closed or self._exit:
+            return False
+        self._parked.append(connection)
+        self._cond.notify_all()
         return True
 
     def _start(self, invocation: Invocation) -> None:
@@ -323,11 +377,17 @@ class ExecutionEnvironment:
         """End the environment now (retired, reclaimed, or the engine is stopping)."""
         with self._cond:
             self._closed = True
-            polling, self._polling = self._polling, []
+            idle = self._take_idle_connections()
             self._cond.notify_all()
-        for connection in polling:
-            connection.hang_up()
+        for connection in idle:
+            connection.close()  # the runtime's GET /next ends, and it exits
         self.kill()
+
+    def _take_idle_connections(self) -> list[Connection]:
+        """The connections no thread reads, now the environment's to close (called under the lock)."""
+        idle = self._parked + self._unread
+        self._parked, self._unread = [], []
+        return idle
 
     def join(self, timeout: float | None = None) -> None:
         """Wait until the worker has been reaped and its port closed."""
@@ -337,7 +397,7 @@ class ExecutionEnvironment:
     def _kill_and_wait(self) -> None:
         self.kill()
         with self._cond:
-            self._cond.wait_for(lambda: self._exit, EXIT_WAIT)
+            self._cond.wait_for(lambda: self._ended, EXIT_WAIT)
 
     def _watch(self) -> None:
         """Read the worker's output until it closes, then reap it and tell the engine it has ended."""
@@ -352,9 +412,12 @@ class ExecutionEnvironment:
                 # first, and there AWS's cgroup would have killed it.
                 returncode = -signal.SIGKILL
             self._exit = _exit_reason(returncode)
-            self._polling.clear()
+            idle = self._take_idle_connections()
+        for connection in idle:
+            connection.close()
         self._on_exit(self)  # the engine forgets this environment before anyone waiting on it wakes up
         with self._cond:
+            self._ended = True
             self._cond.notify_all()
         self.log.flush()
 

@@ -6,33 +6,70 @@ environment is asking; one shared port would have to guess the worker from its e
 With a port per environment, a worker can only ever receive its own invocations, and closing the
 port cuts off an environment that has been retired.
 
-A worker waits for work with GET /next. The thread that read that request does not wait with it:
-it parks the connection with the environment and goes back to reading. The caller of the next
-invocation writes the event straight onto the parked connection, and the same reading thread, woken
-by the worker's POST, completes it: a warm invocation costs one switch between threads, from that
-thread to the caller waiting for the result.
+A warm invocation does not pass from thread to thread. It used to: a thread per connection read
+the runtime's POST and woke the caller waiting for the result, and that second thread's reads, the
+wake-up and the contention for the GIL cost about 150 us of CPU per invocation under load, and
+latency on top. So a connection has one reader at a time, and who that is follows what the runtime
+is doing:
+
+- From its accept, a thread reads the connection: during the init phase there is no caller to do it
+  (the init may end in /init/error, or a provisioned environment gets ready with no caller waiting),
+  and a handler's own connections to the API are served this way from start to end.
+- A GET /next parks the connection with its environment, and that thread ends: nobody reads it now.
+- The caller of an invocation takes the parked connection, writes the event as the answer, and reads
+  the runtime's next requests itself, up to the function's deadline. It answers the POST of the
+  response or error, and if the next GET /next is already buffered (our runtime sends it in the same
+  write as the result) parks the connection again at once. A runtime that asks only after the 202
+  (awslambdaric) leaves the connection unread: the next caller reads its GET /next first.
+- The connection ending tells the caller that the worker is gone (its environment says how it
+  ended). A runtime may also post, or ask for work, on another connection: that connection's thread
+  records it, and the caller, looking up every SLICE, sees it.
+
+A warm invocation is thus one thread writing the event and reading the result, with no hand-off.
 """
 
 import json
+import os
 import secrets
 import socket
 import threading
 import time
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from typing import Protocol
+from typing import Callable, Protocol
+
+from .runtime_connection import BadRequest, Connection
 
 NEXT = "/2018-06-01/runtime/invocation/next"
 INIT_ERROR = "/2018-06-01/runtime/init/error"
 INVOCATION = "/2018-06-01/runtime/invocation/"
 ERROR_TYPE_HEADER = "lambda-runtime-function-error-type"
-MAX_HEAD = 1 << 16  # request line and headers; a client sending more is not a runtime
-RECEIVE = 1 << 16
+# How long a caller reading one connection waits before it looks at its environment again: a runtime
+# may post its result, or ask for work, on a connection of its own while leaving this one open.
+SLICE = 0.1
+
+# What serve() ended with: the connection was handed to the environment, is gone, or is still the caller's.
+PARKED, ENDED, TIMED_OUT, DONE = "parked", "ended", "timed out", "done"
 
 
 def new_trace_id() -> str:
+    """An X-Ray trace header, for an Invocation made without one."""
     random = secrets.token_hex(20)  # one read of the system's randomness for both ids
     return f"Root=1-{int(time.time()):08x}-{random[:24]};Parent={random[24:]};Sampled=0"
+
+
+_UUID_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}  # RFC 4122: 10xx
+
+
+def new_ids() -> tuple[str, str]:
+    """A new request id (a random UUID, version 4) and trace header, from one read of the system's randomness.
+
+    Made on every invocation: one read instead of two, and no uuid.UUID object built just to print it.
+    """
+    random = os.urandom(36).hex()
+    request_id = (f"{random[:8]}-{random[8:12]}-4{random[13:16]}-{_UUID_VARIANT[random[16]]}{random[17:20]}-"
+                  f"{random[20:32]}")
+    return request_id, f"Root=1-{int(time.time()):08x}-{random[32:56]};Parent={random[56:72]};Sampled=0"
 
 
 @dataclass(eq=False)
@@ -72,18 +109,14 @@ class Invocation:
 class Runtime(Protocol):
     """What the Runtime API needs from the execution environment behind a port."""
 
-    def next_invocation(self, connection: "Connection") -> bool:
-        """A runtime asks for work: deliver() it on `connection` now or later; False to hang up (shutting down)."""
+    def next_invocation(self, connection: Connection) -> bool:
+        """A runtime asks for work: True when the environment took (parked) `connection`; False to hang up."""
 
     def complete(self, request_id: str, body: bytes, content_type: str | None, error_type: str | None) -> bool:
         """Record a posted response or error; False for a request id that isn't running."""
 
     def init_error(self, body: bytes, error_type: str | None) -> None:
         """Record the runtime's report that the function could not be initialized."""
-
-
-class BadRequest(Exception):
-    """The client sent something that is not an HTTP/1.1 request we can answer."""
 
 
 def _response(status: int, body: bytes) -> bytes:
@@ -99,87 +132,8 @@ ACCEPTED = _response(202, b'{"status":"OK"}')
 INVALID_REQUEST_ID = _error(400, "InvalidRequestID", "Invalid request ID")
 
 
-class Connection:
-    """One runtime client's keep-alive HTTP/1.1 connection: requests in, responses out.
-
-    Lean on purpose: a runtime sends a request line, a few headers and a Content-Length body, and
-    parsing them with http.server's email machinery was a measurable share of every invocation.
-    """
-
-    def __init__(self, sock: socket.socket):
-        self._sock = sock
-        self._buffer = bytearray()
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # else Nagle + delayed ACK hold replies ~40 ms
-
-    def read_request(self) -> tuple[str, str, dict[str, str], bytes] | None:
-        """The next request: (method, path, lower-cased headers, body); None when the client hung up."""
-        while (end := self._buffer.find(b"\r\n\r\n")) < 0:
-            if len(self._buffer) > MAX_HEAD:
-                raise BadRequest("request head too long")
-            if not self._receive():
-                return None
-        request_line, *lines = self._buffer[:end].decode("latin-1").split("\r\n")
-        del self._buffer[:end + 4]
-        try:
-            method, path, _ = request_line.split(" ")
-        except ValueError:
-            raise BadRequest(f"malformed request line {request_line!r}") from None
-        headers = {}
-        for line in lines:
-            name, colon, value = line.partition(":")
-            if not colon:
-                raise BadRequest(f"malformed header {line!r}")
-            headers[name.strip().lower()] = value.strip()
-        try:
-            length = int(headers.get("content-length") or 0)
-        except ValueError:
-            raise BadRequest("malformed Content-Length") from None
-        if length and headers.get("expect", "").lower() == "100-continue":
-            self._sock.sendall(b"HTTP/1.1 100 Continue\r\n\r\n")  # curl waits for this before a large body
-        return method, path, headers, self._read_body(length)
-
-    def _read_body(self, length: int) -> bytes:
-        if len(self._buffer) >= length:
-            body = bytes(self._buffer[:length])
-            del self._buffer[:length]
-            return body
-        body = bytearray(length)  # a large response: receive it in place, not chunk by chunk into a buffer
-        have = len(self._buffer)
-        body[:have] = self._buffer
-        self._buffer.clear()
-        view = memoryview(body)
-        while have < length:
-            received = self._sock.recv_into(view[have:])
-            if not received:
-                raise ConnectionError("the runtime hung up in the middle of a request")
-            have += received
-        return bytes(body)
-
-    def _receive(self) -> bool:
-        chunk = self._sock.recv(RECEIVE)
-        self._buffer += chunk
-        return bool(chunk)
-
-    def send(self, message: bytes) -> None:
-        self._sock.sendall(message)
-
-    def deliver(self, invocation: Invocation) -> None:
-        """Answer this connection's waiting GET /next with an invocation."""
-        try:
-            self._sock.sendall(invocation.message())
-        except OSError:
-            pass  # the worker is gone; its environment reports how it ended
-
-    def hang_up(self) -> None:
-        """End a waiting GET /next without work: the runtime sees the connection end and exits."""
-        try:
-            self._sock.shutdown(socket.SHUT_RDWR)
-        except OSError:
-            pass
-
-
 class RuntimeAPIEndpoint:
-    """One environment's Runtime API: a loopback port, a thread accepting on it, a thread per connection."""
+    """One environment's Runtime API: a loopback port, a thread accepting on it, and its connections' readers."""
 
     def __init__(self, runtime: Runtime):
         self._runtime = runtime
@@ -187,7 +141,8 @@ class RuntimeAPIEndpoint:
         self.port = self._listener.getsockname()[1]
         self.address = f"127.0.0.1:{self.port}"
         self._lock = threading.Lock()
-        self._connections: dict[socket.socket, threading.Thread] = {}
+        self._connections: set[Connection] = set()  # open, whoever holds them
+        self._readers: list[threading.Thread] = []
         self._closed = False
         self._acceptor = threading.Thread(target=self._accept, name=f"runtime-api-{self.port}", daemon=True)
         self._acceptor.start()
@@ -202,69 +157,108 @@ class RuntimeAPIEndpoint:
                 if self._closed:
                     sock.close()
                     return
-                thread = threading.Thread(target=self._serve, args=(sock,), daemon=True,
+                connection = Connection(sock, self._forget)
+                self._connections.add(connection)
+                reader = threading.Thread(target=self.serve, args=(connection,), daemon=True,
                                           name=f"runtime-api-{self.port}-conn")
-                self._connections[sock] = thread
-            thread.start()
+                # close() joins every reader; those that ended need no joining.
+                self._readers = [thread for thread in self._readers if thread.is_alive()] + [reader]
+            reader.start()
 
-    def _serve(self, sock: socket.socket) -> None:
+    def _forget(self, connection: Connection) -> None:
+        with self._lock:
+            self._connections.discard(connection)
+
+    def exchange(self, connection: Connection, message: bytes, deadline: float, done: Callable[[], bool]) -> str:
+        """Answer a parked GET /next with `message`, then serve() the runtime's requests on this thread."""
         try:
-            connection = Connection(sock)
-            while (request := connection.read_request()) is not None:
-                if not self._handle(connection, *request):
+            connection.send(message, deadline)
+        except TimeoutError:
+            connection.close()
+            return TIMED_OUT
+        except OSError:
+            connection.close()  # the worker is gone; its environment reports how it ended
+            return ENDED
+        return self.serve(connection, deadline, done)
+
+    def serve(self, connection: Connection, deadline: float | None = None,
+              done: Callable[[], bool] | None = None) -> str:
+        """Read and answer the runtime's requests on this thread, until one of:
+
+        PARKED: a GET /next handed the connection to the environment; ENDED: the connection is over;
+        TIMED_OUT: `deadline` passed; DONE: done() held between two requests, with no whole request
+        buffered, and the connection is still the caller's. It is closed here when ENDED or TIMED_OUT.
+        """
+        try:
+            while True:
+                if done is not None and not connection.has_request():
+                    if done():
+                        return DONE
+                    if not connection.wait(deadline, SLICE):
+                        continue
+                request = connection.read_request(deadline)
+                if request is None:
+                    break
+                if (answer := self._handle(connection, *request)) == PARKED:
+                    return PARKED
+                if answer == ENDED:
                     break
         except BadRequest as e:
             try:
-                sock.sendall(_error(400, "BadRequest", str(e)))
+                connection.send(_error(400, "BadRequest", str(e)))
             except OSError:
                 pass
+        except TimeoutError:
+            connection.close()
+            return TIMED_OUT
         except OSError:
             pass  # the worker went away mid-request, or close() cut the connection
-        finally:
-            with self._lock:
-                self._connections.pop(sock, None)
-            sock.close()
+        connection.close()
+        return ENDED
 
-    def _handle(self, connection: Connection, method: str, path: str, headers: dict[str, str], body: bytes) -> bool:
-        """Answer one request (or park it); False when the connection must end.
+    def _handle(self, connection: Connection, method: str, path: str, headers: dict[str, str],
+                body: bytes) -> str | None:
+        """Answer one request, or park it: PARKED, ENDED when the connection must end, None to read on.
 
         Every answer has a Content-Length, so the connection stays open until the client closes it.
         """
         if method == "GET" and path == NEXT:
-            return self._runtime.next_invocation(connection)
+            return PARKED if self._runtime.next_invocation(connection) else ENDED
         error_type = headers.get(ERROR_TYPE_HEADER)
         if method == "POST" and path == INIT_ERROR:
             self._runtime.init_error(body, error_type)
             connection.send(ACCEPTED)
-            return True
+            return None
         request_id, _, action = path.removeprefix(INVOCATION).partition("/")
         if method != "POST" or not path.startswith(INVOCATION) or action not in ("response", "error"):
             connection.send(_error(404, "NotFound", f"Unknown path {path}"))
-            return True
+            return None
         error_type = (error_type or "Unhandled") if action == "error" else None
         if self._runtime.complete(request_id, body, headers.get("content-type"), error_type):
             connection.send(ACCEPTED)
         else:
             connection.send(INVALID_REQUEST_ID)
-        return True
+        return None
 
     def close(self) -> None:
-        """Stop accepting, cut every connection, and wait for this endpoint's threads to end."""
+        """Stop accepting, cut every connection, and wait for this endpoint's reader threads to end.
+
+        A connection is closed by whoever holds it: its reader, or the environment it is parked with.
+        """
         with self._lock:
             if self._closed:
                 return
             self._closed = True
-            connections = dict(self._connections)
         try:  # wake the blocked accept() portably: connect to ourselves
             socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
         except OSError:
             pass
         self._acceptor.join()
         self._listener.close()
-        for sock, thread in connections.items():
-            try:
-                sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
-            if thread is not threading.current_thread():
-                thread.join()
+        with self._lock:
+            connections, readers = list(self._connections), list(self._readers)
+        for connection in connections:
+            connection.cut()
+        for reader in readers:
+            if reader is not threading.current_thread():
+                reader.join()

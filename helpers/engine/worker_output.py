@@ -22,6 +22,8 @@ class WorkerOutput:
         os.set_blocking(self._fd, False)
         self._on_line = on_line
         self._lock = threading.Lock()
+        self._ready = select.poll()  # drain()'s own: the reader thread may be blocked in its poller
+        self._ready.register(self._fd, select.POLLIN)
         self._partial = b""
         self._eof = False
 
@@ -35,6 +37,8 @@ class WorkerOutput:
     def drain(self) -> bool:
         """Consume every byte available now; False once the pipe has reached end of file."""
         with self._lock:
+            if not self._eof and not self._ready.poll(0):
+                return True  # nothing new (the common case), known without a read that fails
             while not self._eof:
                 try:
                     data = os.read(self._fd, 1 << 16)
