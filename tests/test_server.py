@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import http.client
 import json
+import shutil
 import socket
+import subprocess
+import urllib.request
 
 import boto3
 import pytest
+import requests
 
 from helpers.sandbox.server import RAW_HEADERS_KEY, LoopbackServer
 
@@ -23,6 +27,7 @@ def echo(environ, start_response):
         "body": body.decode(errors="replace")[:50],
         "headers": [list(h) for h in environ[RAW_HEADERS_KEY]],
         "x_twice": environ.get("HTTP_X_TWICE"),
+        "remote_port": environ["REMOTE_PORT"],
     }
     payload = json.dumps(document).encode()
     start_response("200 OK", [("Content-Type", "application/json")])
@@ -95,3 +100,28 @@ def test_s3_uploads_with_expect_100_continue(sandbox):
     assert s3.head_object(Bucket="uploads", Key="big.bin")["ContentLength"] == len(data)
     s3.upload_fileobj(__import__("io").BytesIO(data), "uploads", "multi.bin")
     assert s3.head_object(Bucket="uploads", Key="multi.bin")["ContentLength"] == len(data)
+
+
+def test_requests_keeps_one_connection_for_many_calls(server):
+    with requests.Session() as session:
+        url = f"http://127.0.0.1:{server.port}"
+        answers = [session.get(f"{url}/a").json(), session.post(f"{url}/b", data=b"x" * 5000).json(),
+                   session.put(f"{url}/c", data=iter([b"chunk", b"ed"])).json()]  # a generator goes chunked
+    assert len({a["remote_port"] for a in answers}) == 1
+    assert [a["length"] for a in answers] == [0, 5000, 7] and answers[2]["body"] == "chunked"
+
+
+def test_urllib_gets_its_connection_closed(server):
+    with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/u?x=1", data=b"posted", timeout=10) as response:
+        document = json.loads(response.read())
+        assert response.headers["Connection"] == "close"
+    assert document["method"] == "POST" and document["query"] == "x=1" and document["body"] == "posted"
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="needs curl")
+@pytest.mark.parametrize("extra", [[], ["-H", "Transfer-Encoding: chunked"]], ids=["length", "chunked"])
+def test_curl_uploads_a_large_body(server, extra):
+    data = b"y" * (3 * 1024 * 1024)  # large enough that curl asks for 100-continue first
+    result = subprocess.run(["curl", "-sS", "--max-time", "20", "-X", "PUT", "--data-binary", "@-", *extra,
+                             f"http://127.0.0.1:{server.port}/curl"], input=data, capture_output=True, check=True)
+    assert json.loads(result.stdout)["length"] == len(data)

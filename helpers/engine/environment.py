@@ -125,25 +125,34 @@ class ExecutionEnvironment:
     def start(self) -> None:
         """Start the worker; its init phase runs until it first asks the Runtime API for work."""
         self.log.write(logs.init_start(self.spec.runtime, self.spec.region))
-        self._spawned = time.monotonic()
-        try:
-            self._process = subprocess.Popen(
-                self._command, cwd=self.task_root, env={**self._env, "AWS_LAMBDA_RUNTIME_API": self._endpoint.address},
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                # Its own process group, so killing the environment also kills whatever the handler spawned.
-                start_new_session=True)
-        except OSError as e:
-            self._exit = f"could not start: {e}"
+        # Under the lock: a worker's first GET /next (next_invocation) must find its output and memory
+        # watched, even when this thread loses the GIL for longer than the worker takes to start.
+        with self._cond:
+            self._spawned = time.monotonic()
+            try:
+                self._process = subprocess.Popen(
+                    self._command, cwd=self.task_root,
+                    env={**self._env, "AWS_LAMBDA_RUNTIME_API": self._endpoint.address},
+                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                    # Its own process group, so killing the environment also kills whatever the handler spawned.
+                    start_new_session=True)
+            except OSError as e:
+                self._exit = f"could not start: {e}"
+                failure: OSError | None = e
+            else:
+                failure = None
+                # exec() passes the spawning process's high-water mark on to the worker's rusage: read ours
+                # after the spawn, and a worker peak above it can only be the worker's own.
+                self._inherited_peak = procfs.rusage_peak(resource.getrusage(resource.RUSAGE_SELF)) or 0
+                self._memory = procfs.ProcessMemory(self._process.pid)
+                self._output = WorkerOutput(self._process.stdout, self.log.write)
+                self._watcher = threading.Thread(target=self._watch, name=f"lambda-env-{self._process.pid}",
+                                                 daemon=True)
+                self._watcher.start()
+        if failure is not None:  # outside the lock: the engine's lock is taken before an environment's
             self._endpoint.close()
             self._on_exit(self)
-            raise ServiceException(f"Could not start the Lambda runtime: {e}") from e
-        # exec() passes the spawning process's high-water mark on to the worker's rusage: read ours
-        # after the spawn, and a worker peak above it can only be the worker's own.
-        self._inherited_peak = procfs.rusage_peak(resource.getrusage(resource.RUSAGE_SELF)) or 0
-        self._memory = procfs.ProcessMemory(self._process.pid)
-        self._output = WorkerOutput(self._process.stdout, self.log.write)
-        self._watcher = threading.Thread(target=self._watch, name=f"lambda-env-{self._process.pid}", daemon=True)
-        self._watcher.start()
+            raise ServiceException(f"Could not start the Lambda runtime: {failure}") from failure
 
     def invoke(self, invocation: Invocation) -> Outcome:
         """Hand an invocation to the worker and wait for its result, enforcing the init limit and Timeout.

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -102,3 +103,21 @@ def test_interpreter_exit_stops_a_forgotten_engine():
     assert finished.returncode == 0, finished.stderr
     engine_dir, (pid, address, _) = json.loads(finished.stdout)
     assert process_gone(pid) and _refused(address) and not os.path.exists(engine_dir)
+
+
+def test_a_worker_that_asks_for_work_before_its_environment_is_set_up_still_runs(recorder, monkeypatch):
+    # Under load the thread starting a worker can lose the GIL for longer than the worker takes to
+    # start and send its first GET /next; the environment must be set up before that request is served.
+    from helpers.engine import environment, procfs
+
+    real = procfs.ProcessMemory
+
+    def slow_memory(pid):
+        time.sleep(1.5)  # a bare interpreter starts and connects well within this
+        return real(pid)
+
+    monkeypatch.setattr(environment.procfs, "ProcessMemory", slow_memory)
+    with Engine(log_sink=recorder.log_sink) as engine:
+        result, payload = invoke_json(engine, make_spec("def handler(event, context):\n    return 'ok'\n"))
+    assert result.function_error is None and payload == "ok"
+    assert any(m.startswith("REPORT RequestId:") for m in recorder.messages())
