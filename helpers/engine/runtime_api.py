@@ -235,7 +235,10 @@ class RuntimeAPIEndpoint:
             return None
         error_type = (error_type or "Unhandled") if action == "error" else None
         if self._runtime.complete(request_id, body, headers.get("content-type"), error_type):
-            connection.send(ACCEPTED)
+            if connection.has_request():  # its GET /next came in the same write: the 202 goes with the event
+                connection.owe(ACCEPTED)
+            else:
+                connection.send(ACCEPTED)
         else:
             connection.send(INVALID_REQUEST_ID)
         return None

@@ -33,6 +33,7 @@ class Connection:
         self._on_close = on_close
         self._lock = threading.Lock()  # cut() from another thread must not race close()
         self._closed = False
+        self._owed = b""  # an answer held back to leave in the same write as the next one (see owe())
         self._readable = select.poll()
         self._readable.register(sock, select.POLLIN)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # else Nagle + delayed ACK hold replies ~40 ms
@@ -126,8 +127,18 @@ class Connection:
         self._buffer += chunk
         return bool(chunk)
 
+    def owe(self, answer: bytes) -> None:
+        """Send `answer` just before the next message, in the same write.
+
+        For the 202 to a result when the runtime has already asked for its next invocation: it reads
+        the 202 and then waits for the event anyway, so one write (one wake-up of the runtime) does both.
+        """
+        self._owed += answer
+
     def send(self, message: bytes, deadline: float | None = None) -> None:
         """Send all of `message`; with a deadline, TimeoutError if the client stops reading until then."""
+        if self._owed:
+            message, self._owed = self._owed + message, b""
         if deadline is None:
             self._sock.sendall(message)
             return

@@ -27,6 +27,14 @@ def new_extended_request_id() -> str:
     return base64.urlsafe_b64encode(os.urandom(11)).decode()
 
 
+def new_request_ids(now: float) -> tuple[str, str, str]:
+    """A request's id (a version-4 UUID), extended id and X-Ray trace id, from one read of randomness."""
+    random = os.urandom(39)  # one system call instead of three, on every request
+    request_id = str(uuid.UUID(bytes=random[:16], version=4))
+    extended = base64.urlsafe_b64encode(random[16:27]).decode()
+    return request_id, extended, f"Root=1-{int(now):08x}-{random[27:].hex()}"
+
+
 @dataclass
 class InvocationContext:
     """Everything the steps learn about a request; each step reads and adds to it."""

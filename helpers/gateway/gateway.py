@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-import os
 import time
 from typing import Any, Callable
 
 from .api_keys import ApiKeyCheck
 from .authorizers import LambdaAuthorization
 from .backend import GatewayBackend
-from .context import HttpResponse, InvocationContext
+from .context import HttpResponse, InvocationContext, new_request_ids
 from .deployment import DeploymentCache
 from .errors import ApiConfigurationError, GatewayError, InternalFailure, MissingAuthenticationToken
 from .gateway_responses import error_response
@@ -105,12 +104,15 @@ class Gateway:
         """Run the steps for one request; any GatewayError becomes its AWS-shaped response."""
         started = time.perf_counter()
         now = self._clock()
+        request_id, extended_request_id, trace_id = new_request_ids(now)
         ctx = InvocationContext(
             environ=environ,
             received_at=now,
             account_id=self._backend.account_id,
             region=self._backend.region,
-            trace_id=f"Root=1-{int(now):08x}-{os.urandom(12).hex()}",
+            request_id=request_id,
+            extended_request_id=extended_request_id,
+            trace_id=trace_id,
         )
         try:
             for step in self._steps:
