@@ -12,6 +12,8 @@ use HTTP/1.1 keep-alive with Nagle off. Measured in one run, in alternating roun
 GET /hello latency (one keep-alive client, p50/p99) and throughput (C keep-alive clients in
 threads, http.client); after each round, the first request once a configuration change has
 retired every execution environment (a cold start through the gateway, reported on its own).
+A third server shows the floor of running functions in processes at all: the baseline, but the
+handler runs in a worker process one loopback round trip away (JSON event out, JSON result back).
 """
 
 from __future__ import annotations
@@ -19,9 +21,11 @@ from __future__ import annotations
 import argparse
 import http.client
 import importlib.util
+import json
 import multiprocessing
 import socket
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -54,7 +58,10 @@ class BaselineHandler(BaseHTTPRequestHandler):
         super().setup()
 
     def do_GET(self) -> None:
-        result = self.lambda_handler({"path": self.path}, None)
+        self.answer(self.lambda_handler({"path": self.path}, None))
+
+    def answer(self, result: dict) -> None:
+        """Send a proxy result (statusCode, body) as the HTTP answer."""
         body = result["body"].encode()
         self.send_response(result["statusCode"])
         self.send_header("Content-Type", "application/json")
@@ -69,6 +76,65 @@ class BaselineHandler(BaseHTTPRequestHandler):
 def serve_baseline(pipe) -> None:
     """Child process: the bare server."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), BaselineHandler)
+    server.daemon_threads = True
+    pipe.send((server.server_address[1], "/hello"))
+    server.serve_forever()
+
+
+def _send_framed(sock: socket.socket, data: bytes) -> None:
+    sock.sendall(len(data).to_bytes(4, "big") + data)
+
+
+def _receive_framed(sock: socket.socket) -> bytes | None:
+    data = b""
+    while len(data) < 4 or len(data) < 4 + int.from_bytes(data[:4], "big"):
+        chunk = sock.recv(1 << 16)
+        if not chunk:
+            return None
+        data += chunk
+    return data[4:]
+
+
+def hop_worker(port: int) -> None:
+    """Grandchild process: decodes each event, calls the handler, answers with its JSON result."""
+    handler = _walkthrough_handler()
+    sock = socket.create_connection(("127.0.0.1", port))
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    while (event := _receive_framed(sock)) is not None:
+        _send_framed(sock, json.dumps(handler(json.loads(event), None)).encode())
+
+
+class HopHandler(BaselineHandler):
+    """The same answer, but the handler runs in a worker process one loopback round trip away.
+
+    What any design that runs functions in their own processes pays at least: an event in JSON
+    to another process and its result back, with nothing else (no gateway, no Runtime API, no logs).
+    """
+
+    EVENT = json.dumps({"path": "/hello", "headers": {"Accept": "*/*", "User-Agent": "bench"}, "pad": "x" * 1500}).encode()
+
+    def setup(self) -> None:
+        super().setup()
+        listener = socket.create_server(("127.0.0.1", 0))
+        # A process of its own (the server is a daemonic process, which may not fork helpers).
+        self.worker = subprocess.Popen([sys.executable, __file__, "--hop-worker", str(listener.getsockname()[1])])
+        self.channel, _ = listener.accept()
+        listener.close()
+        self.channel.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def finish(self) -> None:
+        super().finish()
+        self.channel.close()
+        self.worker.wait(timeout=5)
+
+    def do_GET(self) -> None:
+        _send_framed(self.channel, self.EVENT)
+        self.answer(json.loads(_receive_framed(self.channel)))
+
+
+def serve_hop(pipe) -> None:
+    """Child process: the bare server with one process hop per request."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), HopHandler)
     server.daemon_threads = True
     pipe.send((server.server_address[1], "/hello"))
     server.serve_forever()
@@ -194,26 +260,34 @@ def median_of(rounds: list[dict[str, float]]) -> dict[str, float]:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["--hop-worker"]:
+        hop_worker(int(sys.argv[2]))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000, help="requests per measurement")
     parser.add_argument("--clients", type=int, default=8, help="concurrent keep-alive clients")
     parser.add_argument("--rounds", type=int, default=3, help="alternating rounds; medians are reported")
     args = parser.parse_args()
-    baseline_rounds, gateway_rounds, cold = [], [], []
-    # Both servers stay up and are measured in alternating rounds, so a change in the
-    # machine's load during the run hits both alike.
-    with ServerProcess(serve_baseline) as baseline_server, ServerProcess(serve_sandbox) as sandbox_server:
+    baseline_rounds, hop_rounds, gateway_rounds, cold = [], [], [], []
+    # The servers stay up and are measured in alternating rounds, so a change in the
+    # machine's load during the run hits them alike.
+    with ServerProcess(serve_baseline) as baseline_server, ServerProcess(serve_hop) as hop_server, \
+            ServerProcess(serve_sandbox) as sandbox_server:
         for _ in range(args.rounds):
             baseline_rounds.append(measure(baseline_server, args.requests, args.clients))
+            hop_rounds.append(measure(hop_server, args.requests, args.clients))
             gateway_rounds.append(measure(sandbox_server, args.requests, args.clients))
             cold.append(cold_request(sandbox_server))
-    baseline, gateway = median_of(baseline_rounds), median_of(gateway_rounds)
-    print(f"{'median of ' + str(args.rounds):24}{'p50 µs':>10}{'p99 µs':>10}{'req/s':>10}")
-    for name, result in (("baseline http.server", baseline), ("gateway on a sandbox", gateway)):
-        print(f"{name:24}{result['p50']:10.0f}{result['p99']:10.0f}{result['rps']:10.0f}")
+    baseline, hop, gateway = median_of(baseline_rounds), median_of(hop_rounds), median_of(gateway_rounds)
+    print(f"{'median of ' + str(args.rounds):28}{'p50 µs':>10}{'p99 µs':>10}{'req/s':>10}")
+    for name, result in (("baseline http.server", baseline), ("  + one process hop", hop),
+                         ("gateway on a sandbox", gateway)):
+        print(f"{name:28}{result['p50']:10.0f}{result['p99']:10.0f}{result['rps']:10.0f}")
     print(f"latency p50 ratio {gateway['p50'] / baseline['p50']:.2f}x (goal <= 3), "
           f"p99 ratio {gateway['p99'] / baseline['p99']:.2f}x, "
           f"throughput ratio {gateway['rps'] / baseline['rps']:.2f} (goal >= 0.33)")
+    print(f"against one process hop: latency {gateway['p50'] / hop['p50']:.2f}x, "
+          f"throughput {gateway['rps'] / hop['rps']:.2f}")
     print(f"first request after the environments were retired (cold start through the gateway): "
           f"median {statistics.median(cold):.1f} ms over {len(cold)}")
 
