@@ -256,6 +256,18 @@ def test_stage_throttling_set_with_update_stage(sandbox):
     assert throttled.json() == {"message": "Too Many Requests"}
 
 
+def test_turning_metrics_on_keeps_the_account_throttle(sandbox):
+    # A methodSettings entry made for something else starts from the account's limits
+    # (10,000 rps, burst 5,000), as on AWS; moto alone would put 1,000 and 2,000 there.
+    api = walkthrough(sandbox)
+    stage = api.client.update_stage(restApiId=api.id, stageName="dev", patchOperations=[
+        {"op": "replace", "path": "/*/*/metrics/enabled", "value": "true"}])
+    settings = stage["methodSettings"]["*/*"]
+    assert settings["metricsEnabled"] is True
+    assert (settings["throttlingRateLimit"], settings["throttlingBurstLimit"]) == (10000.0, 5000)
+    assert requests.get(api.url("/hello"), timeout=30).status_code == 200
+
+
 def test_a_gateway_response_adds_cors_to_4xx_errors(sandbox):
     api = walkthrough(sandbox)
     api.client.put_gateway_response(restApiId=api.id, responseType="DEFAULT_4XX", responseParameters={

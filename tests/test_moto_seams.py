@@ -124,3 +124,11 @@ def test_stage_description_seam():
 
     assert list(inspect.signature(APIGatewayBackend.get_stage).parameters) == ["self", "function_id", "stage_name"]
     assert "self.description" in inspect.getsource(Stage.__init__)
+
+
+def test_stage_method_settings_defaults_seam():
+    # moto_link.use_account_throttle_defaults replaces the defaults a new methodSettings entry starts from.
+    from moto.apigateway.models import Stage
+
+    assert list(inspect.signature(Stage._get_default_method_settings).parameters) == ["self"]
+    assert "_get_default_method_settings()" in inspect.getsource(Stage._patch_method_setting)

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from ..engine import Engine, EngineError, FunctionSpec
 from ..gateway import FunctionNotFound, GatewayApp, IntegrationTimedOut, LambdaResult
 from ..gateway.errors import ApiConfigurationError
+from ..gateway.throttling import ACCOUNT_BURST_LIMIT, ACCOUNT_RATE_LIMIT
 from . import moto_link, sigv4
 from .credentials import Credentials, signature_of
 from .read_cache import ReadCache
@@ -243,6 +244,7 @@ class SandboxGateway:
 
 def mount_gateway(sandbox: "Sandbox") -> SandboxGateway:
     """Serve invoke URLs on the sandbox and freeze each deployment when it is created."""
+    moto_link.use_account_throttle_defaults(ACCOUNT_RATE_LIMIT, ACCOUNT_BURST_LIMIT)
     front_door = sandbox.front_door
     backend = MotoGatewayBackend(sandbox.engine, sandbox.credentials, sandbox.region, front_door.moto_app,
                                  telemetry=sandbox.telemetry, generation=lambda: front_door.changes)

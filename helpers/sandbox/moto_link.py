@@ -121,6 +121,30 @@ def route_invocations(account_id: str, run: Callable[[Any, str | None], tuple[st
             LambdaFunction._invoke_lambda = _invoke_lambda
 
 
+_original_method_settings: Any = None
+
+
+def use_account_throttle_defaults(rate_limit: float, burst_limit: int) -> None:
+    """Start every new stage method setting from the account's throttle limits, as API Gateway does.
+
+    moto fills a new methodSettings entry (even one made just to turn metrics on) with a 1,000 rps
+    rate and a 2,000 burst; API Gateway shows, and applies, the account's limits there.
+    """
+    global _original_method_settings
+    from moto.apigateway.models import Stage
+
+    with _hook_lock:
+        if _original_method_settings is not None:
+            return
+        _original_method_settings = Stage._get_default_method_settings
+
+        def _get_default_method_settings(self: Any) -> dict[str, Any]:
+            return {**_original_method_settings(self), "throttlingRateLimit": rate_limit,
+                    "throttlingBurstLimit": burst_limit}
+
+        Stage._get_default_method_settings = _get_default_method_settings
+
+
 def forget_account(account_id: str) -> None:
     """Drop every resource of a stopped sandbox's account, S3's global bucket names included."""
     from moto.core.base_backend import BackendDict, backend_lock
