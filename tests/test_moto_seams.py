@@ -76,6 +76,9 @@ def test_account_reset_seams():
     from moto.s3.models import s3_backends
 
     assert isinstance(BackendDict._instances, list)
+    from moto.iam.models import iam_backends
+
+    assert iam_backends.service_name == "iam"  # forget_account skips IAM's costly re-initialisation by this name
     assert callable(AccountSpecificBackend.reset)
     assert backend_lock is not None
     assert isinstance(s3_backends.bucket_accounts, dict)
