@@ -220,6 +220,29 @@ def test_a_data_plane_route_is_served_before_moto(sandbox):
         assert response.read() == b"data plane"
 
 
+@pytest.mark.parametrize("service, call", [
+    ("sts", lambda c: c.get_caller_identity()),  # query protocol: XML errors
+    ("lambda", lambda c: c.list_functions()),  # REST-JSON
+    ("logs", lambda c: c.describe_log_groups()),  # JSON
+])
+def test_a_failure_inside_the_sandbox_reaches_boto3_as_internal_failure(sandbox, service, call):
+    # The 500 is written in the client's protocol, so botocore shows AWS's InternalFailure rather
+    # than "Unable to parse response".
+    from botocore.config import Config
+
+    def broken(environ, start_response):
+        raise RuntimeError("boom")
+
+    sandbox.front_door.mount(["GET", "POST"], r"^/", broken)
+    client = sandbox.client(service, config=Config(retries={"total_max_attempts": 1}))
+    with pytest.raises(botocore.exceptions.ClientError) as caught:
+        call(client)
+    assert caught.value.response["Error"]["Code"] == "InternalFailure"
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    sandbox.front_door.routes.pop()
+    call(client)  # and it keeps serving
+
+
 def test_a_crashing_route_answers_500_and_the_sandbox_keeps_serving(sandbox):
     def broken(environ, start_response):
         raise RuntimeError("boom")

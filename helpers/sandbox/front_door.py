@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
-import uuid
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from .credentials import Credentials, signature_of
-from .refusals import refuse
+from .refusals import internal_failure, refuse
 
 log = logging.getLogger(__name__)
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -31,8 +29,6 @@ class Route:
         return environ["REQUEST_METHOD"] in self.methods and bool(self.path.match(environ.get("PATH_INFO", "")))
 
 
-# Signing names of the services whose writes can change what the data plane serves.
-_DATA_PLANE_CONFIG = frozenset({"apigateway", "lambda"})
 _READS = frozenset({"GET", "HEAD"})
 
 
@@ -43,8 +39,9 @@ class FrontDoor:
         self.credentials = credentials
         self.moto_app = moto_app
         self.routes: list[Route] = []
-        # Bumped after every API Gateway or Lambda control-plane write, so the data plane can
-        # cache what it reads from moto and know exactly when a cached answer may be stale.
+        # Bumped after every signed request that may write (anything but GET and HEAD), so the data
+        # plane can cache what it reads from moto and know exactly when a cached answer may be stale.
+        # Any service counts: CloudFormation, for one, creates and updates functions and APIs.
         self.changes = 0
         self._changes_lock = threading.Lock()  # two writes ending together must bump it twice
         self._before: dict[str, Callable[[], None]] = {}
@@ -62,7 +59,8 @@ class FrontDoor:
             return self._dispatch(environ, start_response)
         except Exception:  # noqa: BLE001 - the sandbox must keep serving whatever a request does
             log.exception("sandbox failed on %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
-            return internal_failure(start_response)
+            # In the client's protocol: botocore reading XML (IAM, STS, CloudFormation) can't parse JSON.
+            return internal_failure(environ, start_response, signature_of(environ))
 
     def _dispatch(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         for route in self.routes:
@@ -85,21 +83,6 @@ class FrontDoor:
             return self.moto_app(environ, start_response)
         finally:
             # After the write, never before: a cache filled while it ran is then already stale.
-            if service in _DATA_PLANE_CONFIG and environ["REQUEST_METHOD"] not in _READS:
+            if environ["REQUEST_METHOD"] not in _READS:
                 with self._changes_lock:
                     self.changes += 1
-
-
-def internal_failure(start_response: Callable[..., Any]) -> list[bytes]:
-    """AWS's generic 500 for an unexpected failure inside the sandbox."""
-    body = json.dumps({"message": "An internal error occurred in the sandbox; it keeps serving."}).encode()
-    start_response(
-        "500 Internal Server Error",
-        [
-            ("Content-Type", "application/json"),
-            ("x-amzn-ErrorType", "InternalFailure"),
-            ("x-amzn-RequestId", str(uuid.uuid4())),
-            ("Content-Length", str(len(body))),
-        ],
-    )
-    return [body]

@@ -1,4 +1,4 @@
-"""AWS's answers to requests a sandbox will not serve: unsigned, or signed with another key."""
+"""AWS's answers to requests a sandbox will not serve (unsigned, or signed with another key) or failed on."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ _UNSIGNED = {
     "ec2": ("MissingAuthenticationToken", "Request is missing Authentication Token", 401),
     "s3": ("AccessDenied", "Access Denied", 403),
 }
-_REASONS = {401: "Unauthorized", 403: "Forbidden"}
+_REASONS = {401: "Unauthorized", 403: "Forbidden", 500: "Internal Server Error"}
 
 
 def protocol_of(environ: dict[str, Any], signature: Signature | None) -> str:
@@ -44,13 +44,28 @@ def refuse(environ: dict[str, Any], start_response: Callable[..., Any], signatur
     protocol = protocol_of(environ, signature)
     table = _FOREIGN if signature else _UNSIGNED
     code, message, status = table["json" if protocol == "cbor" else protocol]
+    extra = ""
+    if protocol == "s3" and signature:
+        extra = f"<AWSAccessKeyId>{escape(signature.access_key_id)}</AWSAccessKeyId>"
+    return error_answer(start_response, protocol, code, message, status, s3_extra=extra)
+
+
+def internal_failure(environ: dict[str, Any], start_response: Callable[..., Any],
+                     signature: Signature | None) -> list[bytes]:
+    """AWS's 500 InternalFailure, in the request's protocol, for a failure inside the sandbox."""
+    return error_answer(start_response, protocol_of(environ, signature), "InternalFailure",
+                        "An internal error occurred in the sandbox; it keeps serving.", 500)
+
+
+def error_answer(start_response: Callable[..., Any], protocol: str, code: str, message: str, status: int,
+                 *, s3_extra: str = "") -> list[bytes]:
+    """An AWS error in the format the client's protocol family parses."""
     request_id = str(uuid.uuid4())
-    headers = [("x-amzn-RequestId", request_id)]
+    headers = [("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", code)]
     if protocol == "s3":
-        extra = f"<AWSAccessKeyId>{escape(signature.access_key_id)}</AWSAccessKeyId>" if signature else ""
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
-            f"<Error><Code>{code}</Code><Message>{escape(message)}</Message>{extra}"
+            f"<Error><Code>{code}</Code><Message>{escape(message)}</Message>{s3_extra}"
             f"<RequestId>{request_id}</RequestId></Error>"
         ).encode()
         headers += [("Content-Type", "application/xml"), ("x-amz-request-id", request_id)]
@@ -62,8 +77,9 @@ def refuse(environ: dict[str, Any], start_response: Callable[..., Any], signatur
         ).encode()
         headers.append(("Content-Type", "text/xml;charset=UTF-8"))
     elif protocol == "query":
+        fault = "Receiver" if status >= 500 else "Sender"
         body = (
-            f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{escape(message)}</Message>"
+            f"<ErrorResponse><Error><Type>{fault}</Type><Code>{code}</Code><Message>{escape(message)}</Message>"
             f"</Error><RequestId>{request_id}</RequestId></ErrorResponse>"
         ).encode()
         headers.append(("Content-Type", "text/xml"))
@@ -72,7 +88,7 @@ def refuse(environ: dict[str, Any], start_response: Callable[..., Any], signatur
         headers += [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")]
     else:
         body = json.dumps({"__type": code, "message": message}).encode()
-        headers += [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)]
+        headers.append(("Content-Type", "application/x-amz-json-1.1"))
     headers.append(("Content-Length", str(len(body))))
     start_response(f"{status} {_REASONS[status]}", headers)
     return [body]
