@@ -299,20 +299,16 @@ def test_an_empty_line_after_a_body_is_skipped(client):
     assert raw.response().environ["PATH_INFO"] == "/next"
 
 
-def test_100_continue_is_answered_before_the_body_is_read(client):
+@pytest.mark.parametrize("head, body, expected", [
+    (b"PUT /up HTTP/1.1\r\nHost: s\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n", b"hello", "hello"),
+    (b"PUT /up HTTP/1.1\r\nTransfer-Encoding: chunked\r\nExpect: 100-Continue\r\n\r\n", b"2\r\nok\r\n0\r\n\r\n", "ok"),
+], ids=["Content-Length", "chunked"])
+def test_100_continue_is_answered_before_the_body_is_read(client, head, body, expected):
     raw = client()
-    raw.send(b"PUT /up HTTP/1.1\r\nHost: s\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+    raw.send(head)
     assert raw.file.readline() == b"HTTP/1.1 100 Continue\r\n" and raw.file.readline() == b"\r\n"
-    raw.send(b"hello")
-    assert raw.response().environ["body"] == "hello"
-
-
-def test_100_continue_for_a_chunked_body(client):
-    raw = client()
-    raw.send(b"PUT /up HTTP/1.1\r\nTransfer-Encoding: chunked\r\nExpect: 100-Continue\r\n\r\n")
-    assert raw.file.readline() == b"HTTP/1.1 100 Continue\r\n" and raw.file.readline() == b"\r\n"
-    raw.send(b"2\r\nok\r\n0\r\n\r\n")
-    assert raw.response().environ["body"] == "ok"
+    raw.send(body)
+    assert raw.response().environ["body"] == expected
 
 
 @pytest.mark.parametrize("head", [

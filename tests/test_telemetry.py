@@ -102,6 +102,24 @@ def test_log_events_keep_their_order_across_batches_and_threads():
         assert lines == [f"s{n} {i}" for i in range(500)]
 
 
+def test_lines_stamped_out_of_order_all_reach_cloudwatch_in_order(no_leaks):
+    # CloudWatch (and moto) refuse a whole PutLogEvents batch that is not in time order.
+    account = _account()
+    telemetry = Telemetry(moto_link.log_sink(account, "us-east-1"), moto_link.metric_sink(account, "us-east-1"))
+    now = int(datetime.now(timezone.utc).timestamp() * 1000)
+    try:
+        telemetry.put_log_events("/aws/lambda/f", "s", [(now + 1, "second"), (now + 1, "third")])
+        telemetry.put_log_events("/aws/lambda/f", "s", [(now, "first")])
+        telemetry.flush()
+        from moto.logs.models import logs_backends
+
+        stream = logs_backends[account]["us-east-1"].groups["/aws/lambda/f"].streams["s"]
+        assert [event.message for event in stream.events] == ["first", "second", "third"]
+    finally:
+        telemetry.stop()
+        moto_link.forget_account(account)
+
+
 def test_the_background_thread_delivers_without_a_read_and_stop_flushes_the_rest(no_leaks):
     delivered = threading.Event()
     batches = []

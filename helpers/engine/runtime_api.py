@@ -30,7 +30,6 @@ A warm invocation is thus one thread writing the event and reading the result, w
 
 import json
 import os
-import secrets
 import socket
 import threading
 import time
@@ -54,8 +53,7 @@ PARKED, ENDED, TIMED_OUT, DONE = "parked", "ended", "timed out", "done"
 
 def new_trace_id() -> str:
     """An X-Ray trace header, for an Invocation made without one."""
-    random = secrets.token_hex(20)  # one read of the system's randomness for both ids
-    return f"Root=1-{int(time.time()):08x}-{random[:24]};Parent={random[24:]};Sampled=0"
+    return new_ids()[1]
 
 
 _UUID_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}  # RFC 4122: 10xx

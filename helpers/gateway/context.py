@@ -22,16 +22,16 @@ class HttpResponse:
     body: bytes = b""
 
 
-def new_extended_request_id() -> str:
-    """An id shaped like AWS's x-amz-apigw-id: 15 URL-safe base64 characters and "="."""
-    return base64.urlsafe_b64encode(os.urandom(11)).decode()
+def new_extended_request_id(random: bytes | None = None) -> str:
+    """An id shaped like AWS's x-amz-apigw-id: 15 URL-safe base64 characters and "=" (from 11 random bytes)."""
+    return base64.urlsafe_b64encode(os.urandom(11) if random is None else random).decode()
 
 
 def new_request_ids(now: float) -> tuple[str, str, str]:
     """A request's id (a version-4 UUID), extended id and X-Ray trace id, from one read of randomness."""
     random = os.urandom(39)  # one system call instead of three, on every request
     request_id = str(uuid.UUID(bytes=random[:16], version=4))
-    extended = base64.urlsafe_b64encode(random[16:27]).decode()
+    extended = new_extended_request_id(random[16:27])
     return request_id, extended, f"Root=1-{int(now):08x}-{random[27:].hex()}"
 
 

@@ -61,7 +61,7 @@ def error_answer(start_response: Callable[..., Any], protocol: str, code: str, m
                  *, s3_extra: str = "") -> list[bytes]:
     """An AWS error in the format the client's protocol family parses."""
     request_id = str(uuid.uuid4())
-    headers = [("x-amzn-RequestId", request_id), ("x-amzn-ErrorType", code)]
+    headers = [("x-amzn-RequestId", request_id)]
     if protocol == "s3":
         body = (
             '<?xml version="1.0" encoding="UTF-8"?>\n'
@@ -88,7 +88,7 @@ def error_answer(start_response: Callable[..., Any], protocol: str, code: str, m
         headers += [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")]
     else:
         body = json.dumps({"__type": code, "message": message}).encode()
-        headers.append(("Content-Type", "application/x-amz-json-1.1"))
+        headers += [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)]
     headers.append(("Content-Length", str(len(body))))
     start_response(f"{status} {_REASONS[status]}", headers)
     return [body]

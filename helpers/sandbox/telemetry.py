@@ -127,6 +127,9 @@ class Telemetry:
                 logs, self._logs, self._pending_events = self._logs, {}, 0
                 metrics, self._metrics = self._metrics, {}
             for (group, stream), events in logs.items():
+                # PutLogEvents refuses a whole batch that is out of time order, and two threads can
+                # stamp a stream's lines a millisecond apart in either order: sort (stably) first.
+                events.sort(key=_timestamp)
                 try:
                     self._write_logs(group, stream, events)
                 except Exception:  # noqa: BLE001 - telemetry must never break the data plane
@@ -161,3 +164,6 @@ class Telemetry:
                     return
             self.flush()
 
+
+def _timestamp(event: tuple[int, str]) -> int:
+    return event[0]
