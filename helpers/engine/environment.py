@@ -236,8 +236,11 @@ class ExecutionEnvironment:
         connection.close()
 
     def _finished(self, invocation: Invocation) -> Outcome:
-        self._output.drain()  # the worker wrote everything before it posted: it is in the pipe now
-        if self._outgrew_memory():
+        # The worker wrote everything before it posted. When it says the pipe was empty then, the
+        # reader thread has read it all, and _report()'s end_line() waits for it to finish the lines.
+        if invocation.output_pending != 0:
+            self._output.drain()
+        if self._outgrew_memory(invocation.peak_rss):
             # Past MemorySize between two samples, and still alive: AWS's cgroup would have killed it there.
             self._kill_and_wait()
             return self._exited(invocation)
@@ -297,9 +300,9 @@ class ExecutionEnvironment:
         self.log.flush()
         return Outcome(payload, error_type, duration_ms, init_ms, lines)
 
-    def _outgrew_memory(self) -> bool:
-        """Whether the worker's peak RSS so far is above MemorySize (read from the live worker)."""
-        self._peak_rss = max(self._peak_rss, self._memory.peak() or 0)
+    def _outgrew_memory(self, reported: int | None = None) -> bool:
+        """Whether the worker's peak RSS so far is above MemorySize (as it reported, or read from outside)."""
+        self._peak_rss = max(self._peak_rss, (self._memory.peak() if reported is None else reported) or 0)
         return self._peak_rss > self.spec.memory_size * _MB
 
     def _max_memory_mb(self) -> int:
@@ -332,7 +335,8 @@ class ExecutionEnvironment:
 
     def _start(self, invocation: Invocation) -> None:
         """Hand an invocation to the worker (called under the lock, just before it is sent)."""
-        self._output.drain()  # what the worker printed before asking for work comes before START
+        # No drain of the worker's output here (a system call on every invocation): what it printed
+        # between two invocations, with none running, reaches the log when the reader thread reads it.
         self.invocations += 1
         invocation.started = time.monotonic()
         invocation.deadline_ms = logs.now_ms() + self.spec.timeout * 1000
@@ -340,7 +344,8 @@ class ExecutionEnvironment:
         self.log.capture()
         self.log.write(logs.start(invocation.request_id, self.spec.version))
 
-    def complete(self, request_id: str, body: bytes, content_type: str | None, error_type: str | None) -> bool:
+    def complete(self, request_id: str, body: bytes, content_type: str | None, error_type: str | None,
+                 worker_state: tuple[int | None, int | None] = (None, None)) -> bool:
         with self._cond:
             invocation = self._current
             if invocation is None or invocation.request_id != request_id or invocation.finished is not None:
@@ -349,6 +354,7 @@ class ExecutionEnvironment:
             invocation.result = body
             invocation.content_type = content_type or "application/json"
             invocation.error_type = error_type
+            invocation.peak_rss, invocation.output_pending = worker_state
             self._cond.notify_all()
             return True
 

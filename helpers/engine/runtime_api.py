@@ -37,12 +37,15 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Callable, Protocol
 
+from ..randomness import random_bytes
 from .runtime_connection import BadRequest, Connection
 
 NEXT = "/2018-06-01/runtime/invocation/next"
 INIT_ERROR = "/2018-06-01/runtime/init/error"
 INVOCATION = "/2018-06-01/runtime/invocation/"
 ERROR_TYPE_HEADER = "lambda-runtime-function-error-type"
+PEAK_RSS_HEADER = "sandbox-peak-rss"  # sent by the sandbox's own runtime only (see bootstrap.WorkerState)
+OUTPUT_PENDING_HEADER = "sandbox-output-pending"
 # How long a caller reading one connection waits before it looks at its environment again: a runtime
 # may post its result, or ask for work, on a connection of its own while leaving this one open.
 SLICE = 0.1
@@ -60,11 +63,11 @@ _UUID_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcde
 
 
 def new_ids() -> tuple[str, str]:
-    """A new request id (a random UUID, version 4) and trace header, from one read of the system's randomness.
+    """A new request id (a random UUID, version 4) and trace header, from one draw of random bytes.
 
     Made on every invocation: one read instead of two, and no uuid.UUID object built just to print it.
     """
-    random = os.urandom(36).hex()
+    random = random_bytes(36).hex()
     request_id = (f"{random[:8]}-{random[8:12]}-4{random[13:16]}-{_UUID_VARIANT[random[16]]}{random[17:20]}-"
                   f"{random[20:32]}")
     return request_id, f"Root=1-{int(time.time()):08x}-{random[32:56]};Parent={random[56:72]};Sampled=0"
@@ -85,6 +88,9 @@ class Invocation:
     result: bytes = b""
     content_type: str | None = None
     error_type: str | None = None  # set when the runtime posted to /error
+    # Reported by our runtime with its result (see bootstrap.WorkerState); None when it did not say.
+    peak_rss: int | None = None  # the worker's VmHWM, in bytes
+    output_pending: int | None = None  # bytes of its output still in the pipe when it posted
 
     @property
     def answered(self) -> bool:
@@ -110,11 +116,20 @@ class Runtime(Protocol):
     def next_invocation(self, connection: Connection) -> bool:
         """A runtime asks for work: True when the environment took (parked) `connection`; False to hang up."""
 
-    def complete(self, request_id: str, body: bytes, content_type: str | None, error_type: str | None) -> bool:
-        """Record a posted response or error; False for a request id that isn't running."""
+    def complete(self, request_id: str, body: bytes, content_type: str | None, error_type: str | None,
+                 worker_state: tuple[int | None, int | None] = (None, None)) -> bool:
+        """Record a posted response or error (and the worker's (peak_rss, output_pending)); False for a
+        request id that isn't running."""
 
     def init_error(self, body: bytes, error_type: str | None) -> None:
         """Record the runtime's report that the function could not be initialized."""
+
+
+def _size(value: str | None) -> int | None:
+    """A byte count the runtime reported, or None when it sent none (or nonsense)."""
+    if value is None or not value.isdigit():
+        return None
+    return int(value)
 
 
 def _response(status: int, body: bytes) -> bytes:
@@ -232,7 +247,8 @@ class RuntimeAPIEndpoint:
             connection.send(_error(404, "NotFound", f"Unknown path {path}"))
             return None
         error_type = (error_type or "Unhandled") if action == "error" else None
-        if self._runtime.complete(request_id, body, headers.get("content-type"), error_type):
+        worker_state = (_size(headers.get(PEAK_RSS_HEADER)), _size(headers.get(OUTPUT_PENDING_HEADER)))
+        if self._runtime.complete(request_id, body, headers.get("content-type"), error_type, worker_state):
             if connection.has_request():  # its GET /next came in the same write: the 202 goes with the event
                 connection.owe(ACCEPTED)
             else:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import base64
-import os
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..randomness import random_bytes
 from .deployment import Deployment
 from .request import Request
 from .routing import RouteMatch
@@ -24,12 +24,12 @@ class HttpResponse:
 
 def new_extended_request_id(random: bytes | None = None) -> str:
     """An id shaped like AWS's x-amz-apigw-id: 15 URL-safe base64 characters and "=" (from 11 random bytes)."""
-    return base64.urlsafe_b64encode(os.urandom(11) if random is None else random).decode()
+    return base64.urlsafe_b64encode(random_bytes(11) if random is None else random).decode()
 
 
 def new_request_ids(now: float) -> tuple[str, str, str]:
     """A request's id (a version-4 UUID), extended id and X-Ray trace id, from one read of randomness."""
-    random = os.urandom(39)  # one system call instead of three, on every request
+    random = random_bytes(39)
     request_id = str(uuid.UUID(bytes=random[:16], version=4))
     extended = new_extended_request_id(random[16:27])
     return request_id, extended, f"Root=1-{int(now):08x}-{random[27:].hex()}"

@@ -39,6 +39,28 @@ def test_log_lines_of_a_cold_then_warm_invocation(engine, recorder):
     assert len(messages) == 10
 
 
+BELOW_PYTHON = """
+import os, subprocess
+def handler(event, context):
+    os.write(1, b"written to the descriptor\\n")
+    subprocess.run(["/bin/sh", "-c", "echo from a child; echo to stderr >&2"], check=True)
+    os.write(2, b"no newline at the end")
+    return "ok"
+"""
+
+
+def test_output_written_below_python_comes_before_end(engine, recorder):
+    # The worker tells the engine whether output was still in the pipe when it posted (from the
+    # second invocation on): whatever wrote it, it is in the log between START and END.
+    spec = make_spec(BELOW_PYTHON, name="below")
+    results = [engine.invoke(spec, b"{}") for _ in range(4)]
+    messages = recorder.messages("/aws/lambda/below")
+    for result in results:
+        start = messages.index(f"START RequestId: {result.request_id} Version: $LATEST")
+        assert messages[start + 1:start + 6] == ["written to the descriptor", "from a child", "to stderr",
+                                                 "no newline at the end", f"END RequestId: {result.request_id}"]
+
+
 def test_billed_duration_rounds_up_and_includes_init():
     from helpers.engine import logs
     line = logs.report("id", 3.01, 128, 36, init_ms=110.1)

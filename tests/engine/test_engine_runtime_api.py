@@ -25,8 +25,8 @@ API = os.environ["AWS_LAMBDA_RUNTIME_API"]
 BASE = "/2018-06-01/runtime/invocation/"
 
 
-def call(conn, method, path, body=None):
-    conn.request(method, path, body=body)
+def call(conn, method, path, body=None, headers=None):
+    conn.request(method, path, body=body, headers=headers or {})
     response = conn.getresponse()
     return response, response.read()
 
@@ -47,7 +47,7 @@ while True:
             conn.close()
         conn = http.client.HTTPConnection(API)
     answer = json.dumps({"pid": os.getpid(), "how": how, "request": request_id})
-    _, accepted = call(conn, "POST", BASE + request_id + "/response", answer)
+    _, accepted = call(conn, "POST", BASE + request_id + "/response", answer, event.get("state"))
     if how == "close-after-post":  # once the invocation is over, while this runtime waits for the next
         threading.Timer(0.3, old.close).start()
     print("posted", json.loads(accepted)["status"])
@@ -113,6 +113,26 @@ def test_a_worker_that_exits_right_after_posting(custom_engine, recorder):
     assert any(message.startswith(f"REPORT RequestId: {result.request_id}") for message in recorder.messages())
     wait_until(lambda: custom_engine.environments() == [] and process_gone(body["pid"]))
     assert invoke_json(custom_engine, spec)[0].cold_start
+
+
+def test_a_reported_peak_above_memory_size_ends_as_a_kill(custom_engine, recorder):
+    # The sandbox's own runtime reports the worker's peak RSS with each result; the engine trusts it
+    # instead of reading /proc, so a report above MemorySize is an out-of-memory kill.
+    spec = make_spec("", timeout=3, memory_size=128)
+    state = {"Sandbox-Peak-Rss": str(129 * 1024 * 1024), "Sandbox-Output-Pending": "0"}
+    result, error = invoke_json(custom_engine, spec, {"state": state})
+    assert (result.function_error, error["errorType"]) == ("Unhandled", "Runtime.ExitError")
+    assert "\tMax Memory Used: 128 MB\t" in recorder.messages()[-1]
+
+
+@pytest.mark.parametrize("state", [{"Sandbox-Peak-Rss": "a lot", "Sandbox-Output-Pending": "-1"},
+                                   {"Sandbox-Peak-Rss": "", "Sandbox-Output-Pending": "1e3"}])
+def test_nonsense_in_the_worker_state_headers_is_ignored(custom_engine, recorder, state):
+    spec = make_spec("", timeout=3, memory_size=128)
+    result, body = invoke_json(custom_engine, spec, {"state": state})
+    assert (result.function_error, body["request"]) == (None, result.request_id)
+    used = int(recorder.messages()[-1].split("Max Memory Used: ")[1].split()[0])
+    assert 0 < used < 128  # read from /proc instead
 
 
 def test_no_next_request_within_the_init_limit_times_out(custom_engine, monkeypatch):
