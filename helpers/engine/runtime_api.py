@@ -29,7 +29,6 @@ A warm invocation is thus one thread writing the event and reading the result, w
 """
 
 import json
-import os
 import socket
 import threading
 import time
