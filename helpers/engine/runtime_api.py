@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from http import HTTPStatus
 from typing import Callable, Protocol
 
-from ..randomness import random_bytes
+from ..randomness import random_bytes, uuid4_text
 from .runtime_connection import BadRequest, Connection
 
 NEXT = "/2018-06-01/runtime/invocation/next"
@@ -58,18 +58,13 @@ def new_trace_id() -> str:
     return new_ids()[1]
 
 
-_UUID_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}  # RFC 4122: 10xx
-
-
 def new_ids() -> tuple[str, str]:
     """A new request id (a random UUID, version 4) and trace header, from one draw of random bytes.
 
-    Made on every invocation: one read instead of two, and no uuid.UUID object built just to print it.
+    Made on every invocation: one draw instead of two, and no uuid.UUID object built just to print it.
     """
     random = random_bytes(36).hex()
-    request_id = (f"{random[:8]}-{random[8:12]}-4{random[13:16]}-{_UUID_VARIANT[random[16]]}{random[17:20]}-"
-                  f"{random[20:32]}")
-    return request_id, f"Root=1-{int(time.time()):08x}-{random[32:56]};Parent={random[56:72]};Sampled=0"
+    return uuid4_text(random), f"Root=1-{int(time.time()):08x}-{random[32:56]};Parent={random[56:72]};Sampled=0"
 
 
 @dataclass(eq=False)
@@ -181,8 +176,12 @@ class RuntimeAPIEndpoint:
         with self._lock:
             self._connections.discard(connection)
 
-    def exchange(self, connection: Connection, message: bytes, deadline: float, done: Callable[[], bool]) -> str:
-        """Answer a parked GET /next with `message`, then serve() the runtime's requests on this thread."""
+    def exchange(self, connection: Connection, message: bytes, deadline: float, done: Callable[[], bool],
+                 spin: float = 0.0) -> str:
+        """Answer a parked GET /next with `message`, then serve() the runtime's requests on this thread.
+
+        `spin`: how long to wait for the runtime's answer without sleeping (see Connection.wait).
+        """
         try:
             connection.send(message, deadline)
         except TimeoutError:
@@ -191,10 +190,10 @@ class RuntimeAPIEndpoint:
         except OSError:
             connection.close()  # the worker is gone; its environment reports how it ended
             return ENDED
-        return self.serve(connection, deadline, done)
+        return self.serve(connection, deadline, done, spin)
 
     def serve(self, connection: Connection, deadline: float | None = None,
-              done: Callable[[], bool] | None = None) -> str:
+              done: Callable[[], bool] | None = None, spin: float = 0.0) -> str:
         """Read and answer the runtime's requests on this thread, until one of:
 
         PARKED: a GET /next handed the connection to the environment; ENDED: the connection is over;
@@ -206,7 +205,9 @@ class RuntimeAPIEndpoint:
                 if done is not None and not connection.has_request():
                     if done():
                         return DONE
-                    if not connection.wait(deadline, SLICE):
+                    waited = connection.wait(deadline, SLICE, spin)
+                    spin = 0.0  # only for the first answer
+                    if not waited:
                         continue
                 request = connection.read_request(deadline)
                 if request is None:

@@ -57,8 +57,16 @@ class Connection:
         except OSError:
             return True
 
-    def wait(self, deadline: float, patience: float | None = None) -> bool:
-        """Wait for the client to send (or hang up): False after `patience` seconds, TimeoutError at `deadline`."""
+    def wait(self, deadline: float, patience: float | None = None, spin: float = 0.0) -> bool:
+        """Wait for the client to send (or hang up): False after `patience` seconds, TimeoutError at `deadline`.
+
+        With `spin`, look without sleeping for up to that many seconds first (see engine.SPIN).
+        """
+        if spin:
+            until = time.monotonic() + spin
+            while time.monotonic() < until:
+                if self._readable.poll(0):
+                    return True
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:

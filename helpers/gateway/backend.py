@@ -43,7 +43,10 @@ class GatewayBackend(Protocol):
         """Run the function synchronously; raise IntegrationTimedOut or FunctionNotFound."""
 
     def get_function_policy(self, function_arn: str) -> dict[str, Any] | None:
-        """The function's resource-based policy document, or None when it has none."""
+        """The function's resource-based policy document, or None when it has none.
+
+        A changed policy must come back as a new object: the gateway keeps its decision for an object.
+        """
 
     def get_api_key_by_value(self, value: str) -> dict[str, Any] | None:
         """GetApiKey shape (id, value, enabled) for the key with this value, or None."""

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import base64
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..randomness import random_bytes
+from ..randomness import random_bytes, uuid4_text
 from .deployment import Deployment
 from .request import Request
 from .routing import RouteMatch
@@ -30,9 +29,8 @@ def new_extended_request_id(random: bytes | None = None) -> str:
 def new_request_ids(now: float) -> tuple[str, str, str]:
     """A request's id (a version-4 UUID), extended id and X-Ray trace id, from one read of randomness."""
     random = random_bytes(39)
-    request_id = str(uuid.UUID(bytes=random[:16], version=4))
-    extended = new_extended_request_id(random[16:27])
-    return request_id, extended, f"Root=1-{int(now):08x}-{random[27:].hex()}"
+    digits = random[:16].hex()
+    return uuid4_text(digits), new_extended_request_id(random[16:27]), f"Root=1-{int(now):08x}-{random[27:].hex()}"
 
 
 @dataclass
@@ -43,7 +41,7 @@ class InvocationContext:
     received_at: float  # epoch seconds from the gateway's clock
     account_id: str
     region: str
-    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
+    request_id: str = field(default_factory=lambda: uuid4_text(random_bytes(16).hex()))
     extended_request_id: str = field(default_factory=new_extended_request_id)
     trace_id: str = ""
     request: Request | None = None

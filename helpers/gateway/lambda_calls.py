@@ -33,9 +33,25 @@ def function_arn(uri: str | None, stage_variables: dict[str, str]) -> str | None
     return match.group("arn") if match else None
 
 
+# (function ARN, source ARN, account) -> (the policy decided on, the decision). The backend hands out
+# the same policy object until the policy changes, so a decision holds while its object is the one
+# the backend returns; keeping the object alive here means its identity cannot be reused meanwhile.
+_decisions: dict[tuple[str, str, str], tuple[Any, bool]] = {}
+_MAX_DECISIONS = 1024
+
+
 def may_invoke(backend: GatewayBackend, arn: str, *, source_arn: str) -> bool:
     """Whether the function's resource policy lets API Gateway invoke it for this source ARN."""
-    return lambda_policy_allows(backend.get_function_policy(arn), source_arn=source_arn, account_id=backend.account_id)
+    policy = backend.get_function_policy(arn)
+    key = (arn, source_arn, backend.account_id)
+    decided = _decisions.get(key)
+    if decided is not None and decided[0] is policy:
+        return decided[1]
+    allowed = lambda_policy_allows(policy, source_arn=source_arn, account_id=backend.account_id)
+    if len(_decisions) >= _MAX_DECISIONS:
+        _decisions.clear()
+    _decisions[key] = (policy, allowed)
+    return allowed
 
 
 def permitted_function(backend: GatewayBackend, ctx: InvocationContext, uri: str | None, *, source: str,

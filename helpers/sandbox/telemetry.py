@@ -71,7 +71,7 @@ class Telemetry:
         self._flush_lock = threading.Lock()  # one flush at a time, so batches reach moto in order
         self._logs: dict[tuple[str, str], list[tuple[int, str]]] = {}
         self._pending_events = 0
-        self._metrics: dict[tuple, _Statistics] = {}
+        self._metrics: list[tuple[str, list[dict[str, Any]]]] = []
         self._wake = threading.Condition(self._lock)
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="sandbox-telemetry", daemon=True)
@@ -93,26 +93,12 @@ class Telemetry:
             self.flush()
 
     def put_metric_data(self, namespace: str, metric_data: list[dict[str, Any]]) -> None:
-        """Queue data points (PutMetricData's MetricData shape, single values), aggregated per minute."""
-        # The data points of one call usually share their dimensions and timestamp objects:
-        # their keys are built once per call (this runs on every request).
-        dimensions, dimensions_key, timestamp, minute = None, (), None, None
+        """Queue data points (PutMetricData's MetricData shape, single values); aggregated when flushed."""
+        # Only an append here: this runs on every request (twice), and the aggregation is done by
+        # the flushing thread, after the response.
         with self._lock:
             self._wake_if_idle()
-            for datum in metric_data:
-                if datum.get("Dimensions") is not dimensions:
-                    dimensions = datum.get("Dimensions")
-                    dimensions_key = tuple((d["Name"], d["Value"]) for d in dimensions or ())
-                if datum["Timestamp"] is not timestamp:
-                    timestamp = datum["Timestamp"]
-                    minute = timestamp.replace(second=0, microsecond=0)
-                key = (namespace, datum["MetricName"], dimensions_key, datum.get("Unit"), minute)
-                value = float(datum["Value"])
-                statistics = self._metrics.get(key)
-                if statistics is None:
-                    self._metrics[key] = _Statistics(timestamp, value)
-                else:
-                    statistics.add(value)
+            self._metrics.append((namespace, metric_data))
 
     def _wake_if_idle(self) -> None:
         # Only the first item after a flush wakes the thread: a wake-up per request would
@@ -125,7 +111,7 @@ class Telemetry:
         with self._flush_lock:
             with self._lock:
                 logs, self._logs, self._pending_events = self._logs, {}, 0
-                metrics, self._metrics = self._metrics, {}
+                metrics, self._metrics = self._metrics, []
             for (group, stream), events in logs.items():
                 # PutLogEvents refuses a whole batch that is out of time order, and two threads can
                 # stamp a stream's lines a millisecond apart in either order: sort (stably) first.
@@ -135,7 +121,7 @@ class Telemetry:
                 except Exception:  # noqa: BLE001 - telemetry must never break the data plane
                     log.exception("could not write log events to %s %s", group, stream)
             by_namespace: dict[str, list[dict[str, Any]]] = {}
-            for (namespace, name, dimensions, unit, _), statistics in metrics.items():
+            for (namespace, name, dimensions, unit, _), statistics in _per_minute(metrics).items():
                 by_namespace.setdefault(namespace, []).append(
                     statistics.datum(name, [{"Name": n, "Value": v} for n, v in dimensions], unit))
             for namespace, data in by_namespace.items():
@@ -163,6 +149,30 @@ class Telemetry:
                 if self._stopped:
                     return
             self.flush()
+
+
+def _per_minute(batches: list[tuple[str, list[dict[str, Any]]]]) -> dict[tuple, _Statistics]:
+    """The data points of PutMetricData calls as one statistic set per metric, dimensions, unit and minute."""
+    aggregated: dict[tuple, _Statistics] = {}
+    for namespace, metric_data in batches:
+        # The data points of one call usually share their dimensions and timestamp objects:
+        # their keys are built once per call.
+        dimensions, dimensions_key, timestamp, minute = None, (), None, None
+        for datum in metric_data:
+            if datum.get("Dimensions") is not dimensions:
+                dimensions = datum.get("Dimensions")
+                dimensions_key = tuple((d["Name"], d["Value"]) for d in dimensions or ())
+            if datum["Timestamp"] is not timestamp:
+                timestamp = datum["Timestamp"]
+                minute = timestamp.replace(second=0, microsecond=0)
+            key = (namespace, datum["MetricName"], dimensions_key, datum.get("Unit"), minute)
+            value = float(datum["Value"])
+            statistics = aggregated.get(key)
+            if statistics is None:
+                aggregated[key] = _Statistics(timestamp, value)
+            else:
+                statistics.add(value)
+    return aggregated
 
 
 def _timestamp(event: tuple[int, str]) -> int:

@@ -208,3 +208,27 @@ def test_integration_failure_customisation_applies_to_lambda_errors(api, app):
     api.lambda_method("/hello", "GET", lambda event: "not a proxy response")
     api.deploy()
     assert send(app, "GET", "/hello").status == 503
+
+
+def test_a_permission_decision_is_kept_only_for_the_policy_object_it_was_made_for():
+    from helpers.gateway.lambda_calls import may_invoke
+
+    class Backend:
+        account_id = "123456789012"
+        policy = None
+
+        def get_function_policy(self, arn):
+            return self.policy
+
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:fn"
+    source = "arn:aws:execute-api:us-east-1:123456789012:abc/dev/GET/hello"
+    allow = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "apigateway.amazonaws.com"}, "Action": "lambda:InvokeFunction",
+        "Resource": arn, "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:execute-api:us-east-1:123456789012:abc/*"}}}]}
+    backend = Backend()
+    assert not may_invoke(backend, arn, source_arn=source)
+    backend.policy = allow
+    assert may_invoke(backend, arn, source_arn=source)
+    assert not may_invoke(backend, arn, source_arn=source.replace("abc", "xyz"))
+    backend.policy = {**allow, "Statement": [{**allow["Statement"][0], "Effect": "Deny"}]}  # a new object
+    assert not may_invoke(backend, arn, source_arn=source)
