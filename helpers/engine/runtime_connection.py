@@ -3,12 +3,14 @@
 import re
 import select
 import socket
+import struct
 import threading
 import time
 from typing import Callable
 
 MAX_HEAD = 1 << 16  # request line and headers; a client sending more is not a runtime
 RECEIVE = 1 << 16
+RECEIVE_TIMEOUT = 0.1  # seconds a blocking recv() waits before its caller looks at the time (or not)
 _CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)", re.IGNORECASE)
 
 Request = tuple[str, str, dict[str, str], bytes]  # method, path, lower-cased headers, body
@@ -24,7 +26,9 @@ class Connection:
     Lean on purpose: a runtime sends a request line, a few headers and a Content-Length body, and
     parsing them with http.server's email machinery was a measurable share of every invocation.
     The socket stays blocking, so a thread with nothing else to do just reads; a caller that must
-    give up at a deadline (time.monotonic()) takes what has arrived and polls before it waits.
+    give up at a deadline (time.monotonic()) takes what has arrived, and then waits in recv() itself,
+    bounded by the kernel's receive timeout (SO_RCVTIMEO) rather than a poll() first: every system
+    call lets go of the GIL, and under load each one costs a turn in the queue for it.
     """
 
     def __init__(self, sock: socket.socket, on_close: Callable[["Connection"], None]):
@@ -34,9 +38,11 @@ class Connection:
         self._lock = threading.Lock()  # cut() from another thread must not race close()
         self._closed = False
         self._owed = b""  # an answer held back to leave in the same write as the next one (see owe())
+        self._eof = False  # the client has hung up; what it sent before may still be buffered
         self._readable = select.poll()
         self._readable.register(sock, select.POLLIN)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # else Nagle + delayed ACK hold replies ~40 ms
+        self._receive_timeout = 0.0  # how long a blocking recv() waits (SO_RCVTIMEO); 0: for ever
 
     def has_request(self) -> bool:
         """Whether a whole request is buffered already (the runtime pipelined it): reading it won't wait."""
@@ -50,6 +56,8 @@ class Connection:
         """Whether the client has closed its end, seen without waiting and without consuming a request."""
         if self._buffer:
             return False
+        if self._eof:
+            return True
         try:
             return self._sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) == b""
         except BlockingIOError:
@@ -58,24 +66,55 @@ class Connection:
             return True
 
     def wait(self, deadline: float, patience: float | None = None, spin: float = 0.0) -> bool:
-        """Wait for the client to send (or hang up): False after `patience` seconds, TimeoutError at `deadline`.
+        """Wait for the client to send (or hang up), buffering what it sent: False after `patience`
+        seconds, TimeoutError at `deadline`.
 
         With `spin`, look without sleeping for up to that many seconds first (see engine.SPIN).
         """
+        if self._eof:
+            return True
         if spin:
             until = time.monotonic() + spin
             while time.monotonic() < until:
                 if self._readable.poll(0):
-                    return True
+                    return self._receive_within(RECEIVE_TIMEOUT)  # it is there: this does not wait
+        give_up = deadline if patience is None else min(deadline, time.monotonic() + patience)
         while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            now = time.monotonic()
+            if now >= deadline:
                 raise TimeoutError("the runtime did not answer in time")
-            timeout = remaining if patience is None else min(remaining, patience)
-            if self._readable.poll(timeout * 1000):
-                return True
-            if patience is not None:
+            if now >= give_up:
                 return False
+            if self._receive_within(give_up - now):
+                return True
+
+    def _receive_within(self, timeout: float) -> bool:
+        """One recv() into the buffer, giving up after `timeout` seconds or RECEIVE_TIMEOUT, whichever
+        is shorter (the kernel rounds up to its clock tick): whether anything came."""
+        # Usually a whole RECEIVE_TIMEOUT, set once; shorter only near a deadline.
+        wanted = max(min(timeout, RECEIVE_TIMEOUT), 0.001)  # zero would mean no timeout at all
+        if wanted != self._receive_timeout:
+            self._set_receive_timeout(wanted)
+        try:
+            chunk = self._sock.recv(RECEIVE)
+        except BlockingIOError:  # the receive timeout passed
+            return False
+        if chunk:
+            self._buffer += chunk
+        else:
+            self._eof = True
+        return True
+
+    def _set_receive_timeout(self, seconds: float) -> None:
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
+                              struct.pack("ll", int(seconds), int(seconds % 1 * 1_000_000)))
+        self._receive_timeout = seconds
+
+    def _wait_readable(self, deadline: float) -> None:
+        """Wait, without reading, until the client has sent something (or hung up); TimeoutError at `deadline`."""
+        while not self._readable.poll(max(deadline - time.monotonic(), 0) * 1000):
+            if time.monotonic() >= deadline:
+                raise TimeoutError("the runtime did not answer in time")
 
     def read_request(self, deadline: float | None = None) -> Request | None:
         """The next request; None when the client hung up."""
@@ -116,24 +155,39 @@ class Connection:
         view = memoryview(body)
         while have < length:
             if deadline is not None:
-                self.wait(deadline)
-            received = self._sock.recv_into(view[have:])
+                self._wait_readable(deadline)
+            try:
+                received = self._sock.recv_into(view[have:])
+            except BlockingIOError:  # the receive timeout passed: read on
+                continue
             if not received:
                 raise ConnectionError("the runtime hung up in the middle of a request")
             have += received
         return bytes(body)
 
     def _receive(self, deadline: float | None) -> bool:
-        if deadline is None:
+        """Add what the client sends next to the buffer; False once it has hung up."""
+        if self._eof:
+            return False
+        if deadline is None:  # a thread with nothing else to do: wait as long as it takes
+            if self._receive_timeout:
+                self._set_receive_timeout(0)
             chunk = self._sock.recv(RECEIVE)
+            if chunk:
+                self._buffer += chunk
+            else:
+                self._eof = True
         else:
-            try:  # most often the data is there already (the caller waited for it): one system call
+            try:  # the rest of a request is most often there already: one system call
                 chunk = self._sock.recv(RECEIVE, socket.MSG_DONTWAIT)
             except BlockingIOError:
                 self.wait(deadline)
-                chunk = self._sock.recv(RECEIVE)
-        self._buffer += chunk
-        return bool(chunk)
+            else:
+                if chunk:
+                    self._buffer += chunk
+                else:
+                    self._eof = True
+        return not self._eof
 
     def owe(self, answer: bytes) -> None:
         """Send `answer` just before the next message, in the same write.

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlsplit
 
@@ -36,13 +35,16 @@ class Request:
     environ: dict[str, Any]
     body: bytes = b""  # read by read_body(), once the stage is known, so REQUEST_TOO_LARGE can be customised
 
-    @cached_property
-    def _last_values(self) -> dict[str, str]:
-        return {key.lower(): value for key, value in self.headers}
+    # Built on the first header() lookup. Not a functools.cached_property: on Python 3.11 its first
+    # computation takes a lock shared by every instance, which connection threads then queue on.
+    _last_values: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
 
     def header(self, name: str) -> str | None:
         """The last value of a header, looked up case-insensitively."""
-        return self._last_values.get(name.lower())
+        last = self._last_values
+        if last is None:
+            last = self._last_values = {key.lower(): value for key, value in self.headers}
+        return last.get(name.lower())
 
     def query_values(self) -> list[tuple[str, str]]:
         """The query pairs in order: `+` is a space, `%2B` a plus, broken escapes kept as typed."""
