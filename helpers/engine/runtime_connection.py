@@ -91,8 +91,12 @@ class Connection:
     def _receive_within(self, timeout: float) -> bool:
         """One recv() into the buffer, giving up after `timeout` seconds or RECEIVE_TIMEOUT, whichever
         is shorter (the kernel rounds up to its clock tick): whether anything came."""
-        # Usually a whole RECEIVE_TIMEOUT, set once; shorter only near a deadline.
-        wanted = max(min(timeout, RECEIVE_TIMEOUT), 0.001)  # zero would mean no timeout at all
+        # Usually a whole RECEIVE_TIMEOUT, set once (a wait of `patience` a hair shorter than that is
+        # one too: its caller looks at the clock anyway); shorter only near a deadline.
+        if timeout >= RECEIVE_TIMEOUT - 0.002:
+            wanted = RECEIVE_TIMEOUT
+        else:
+            wanted = max(timeout, 0.001)  # zero would mean no timeout at all
         if wanted != self._receive_timeout:
             self._set_receive_timeout(wanted)
         try:
