@@ -375,7 +375,7 @@ class Engine:
             with self._lock:
                 envs = [env for pool in self._pools.values() for env in pool.environments]
             for env in envs:
-                env.check_memory()
+                env.check_memory(min_age=interval)
             now = time.monotonic()
             with self._lock:
                 expired = [env for env in envs

@@ -365,14 +365,21 @@ class ExecutionEnvironment:
 
     # Lifecycle.
 
-    def check_memory(self) -> None:
+    def check_memory(self, min_age: float = 0.0) -> None:
         """Sample the worker's RSS while it runs code; above MemorySize it is killed, as AWS's cgroup would.
 
+        An invocation younger than `min_age` seconds is not sampled: the peak it reaches is checked
+        when it ends, so a sample only matters for one that runs on, and skipping the short ones
+        spares a /proc read per busy environment and tick under load.
         Not RLIMIT_AS: it caps virtual memory, which for Python is far above what it uses. Not a cgroup:
         creating one needs privileges a laptop user doesn't have.
         """
         if self._memory is None or self._exit is not None or (self._initialized and self._current is None):
             return  # not started (the monitor may look between Popen and this environment's set-up), or idle
+        current = self._current
+        if min_age and current is not None and current.started is not None \
+                and time.monotonic() - current.started < min_age:
+            return
         rss = self._memory.rss()
         if rss is not None:
             self._peak_rss = max(self._peak_rss, rss)

@@ -7,20 +7,24 @@ NAMESPACE = "AWS/Lambda"
 MetricSink = Callable[[str, list[dict]], None]
 
 
-def _datum(function_name: str, name: str, value: float, unit: str, at: datetime) -> dict:
-    return {"MetricName": name, "Dimensions": [{"Name": "FunctionName", "Value": function_name}],
-            "Timestamp": at, "Value": float(value), "Unit": unit}
+def _datum(name: str, value: float, unit: str, dimensions: list[dict], at: datetime) -> dict:
+    return {"MetricName": name, "Dimensions": dimensions, "Timestamp": at, "Value": float(value), "Unit": unit}
+
+
+def _dimensions(function_name: str) -> list[dict]:
+    return [{"Name": "FunctionName", "Value": function_name}]
 
 
 def invocation(function_name: str, duration_ms: float, error: bool, concurrent: int) -> list[dict]:
     """Invocations, Errors, Duration and ConcurrentExecutions for one completed invocation."""
-    at = datetime.now(timezone.utc)
-    return [_datum(function_name, "Invocations", 1, "Count", at),
-            _datum(function_name, "Errors", int(error), "Count", at),
-            _datum(function_name, "Duration", duration_ms, "Milliseconds", at),
-            _datum(function_name, "ConcurrentExecutions", concurrent, "Count", at)]
+    # One dimensions list and one timestamp for all four: a sink aggregating them sees they match.
+    at, dimensions = datetime.now(timezone.utc), _dimensions(function_name)
+    return [_datum("Invocations", 1, "Count", dimensions, at),
+            _datum("Errors", int(error), "Count", dimensions, at),
+            _datum("Duration", duration_ms, "Milliseconds", dimensions, at),
+            _datum("ConcurrentExecutions", concurrent, "Count", dimensions, at)]
 
 
 def throttle(function_name: str) -> list[dict]:
     """Throttles for one invocation refused by reserved concurrency."""
-    return [_datum(function_name, "Throttles", 1, "Count", datetime.now(timezone.utc))]
+    return [_datum("Throttles", 1, "Count", _dimensions(function_name), datetime.now(timezone.utc))]

@@ -153,7 +153,7 @@ OUTGROWN = [
 
 @pytest.mark.parametrize("source", OUTGROWN)
 def test_outgrowing_memory_always_ends_as_a_kill(engine, recorder, monkeypatch, source):
-    monkeypatch.setattr(ExecutionEnvironment, "check_memory", lambda env: None)  # a monitor that never gets to run
+    monkeypatch.setattr(ExecutionEnvironment, "check_memory", lambda env, min_age=0.0: None)  # a monitor that never gets to run
     # A dead worker's peak is known only above this process's own (exec() hands it down), so go past both.
     size = max(200, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024 + 64) * 1024 * 1024
     spec = make_spec(source.format(size=size), memory_size=128)
