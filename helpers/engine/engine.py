@@ -31,20 +31,6 @@ from .task_root import TaskRoots
 SYNC_PAYLOAD_LIMIT = 6291456  # 6 MB, RequestResponse
 ASYNC_PAYLOAD_LIMIT = 1048576  # 1 MB, Event (raised from 256 KB in 2025)
 EVENT_RETRY_WINDOW = 60.0  # seconds a throttled Event invocation is retried (AWS: up to 6 hours)
-
-
-def _cpus() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-
-
-# When no other invocation is running, nor has for SPIN_QUIET seconds, the invoking thread waits up
-# to SPIN seconds for a warm worker's answer without sleeping. Asleep, it is woken by the worker's post only when the scheduler gets to
-# it: tens of microseconds, more on a virtual machine, where the idle CPU has to be woken first, and
-# a large share of a warm invocation. It costs at most that much CPU time per invocation, only while
-# invocations come one at a time (under load the CPU is better left to the others), and never with a
-# single CPU, where it would take the worker's.
-SPIN = 0.0005 if _cpus() > 1 else 0.0
-SPIN_QUIET = 0.1
 ON_DEMAND = "on-demand"
 PROVISIONED = "provisioned-concurrency"
 # Isolated (no site-packages, no PYTHON* variables, no user site directory) and unbuffered, so every
@@ -165,8 +151,6 @@ class Engine:
         self._lock = threading.Lock()
         self._pools: dict[tuple[str, str], _Pool] = {}
         self._busy: Counter[str] = Counter()  # environments running an invocation, per function ARN
-        self._running = 0  # invocations running now, of all functions
-        self._overlapped = -SPIN_QUIET  # time.monotonic() when two last ran at once (see SPIN)
         self._stopped = False
         self._stopping = threading.Event()
         self._events = EventQueue()
@@ -205,8 +189,7 @@ class Engine:
     def _run(self, spec: FunctionSpec, invocation: Invocation, tail: bool) -> InvokeResult:
         env, concurrent = self._acquire(spec)
         try:
-            alone = self._running == 1 and time.monotonic() - self._overlapped > SPIN_QUIET
-            outcome = env.invoke(invocation, SPIN if alone else 0.0)
+            outcome = env.invoke(invocation)
         finally:
             self._release(env)
         if self._metric_sink is not None:  # building the data costs as much as a few log lines
@@ -256,9 +239,6 @@ class Engine:
                     env = self._new_environment(pool, ON_DEMAND)
                 env.busy = True
                 self._busy[spec.function_arn] += 1
-                self._running += 1
-                if self._running > 1:
-                    self._overlapped = time.monotonic()
         if retired:
             self._top_up_provisioned(pool)
         if throttled:
@@ -277,7 +257,6 @@ class Engine:
             env.busy = False
             env.idle_since = time.monotonic()
             self._busy[env.spec.function_arn] -= 1
-            self._running -= 1
             end = env.retiring or self._stopped
         if end:
             env.stop()

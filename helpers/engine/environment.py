@@ -154,7 +154,7 @@ class ExecutionEnvironment:
             self._on_exit(self)
             raise ServiceException(f"Could not start the Lambda runtime: {failure}") from failure
 
-    def invoke(self, invocation: Invocation, spin: float = 0.0) -> Outcome:
+    def invoke(self, invocation: Invocation) -> Outcome:
         """Hand an invocation to the worker and wait for its result, enforcing the init limit and Timeout.
 
         The calling thread does the Runtime API's I/O itself (see runtime_api): it writes the event on
@@ -165,7 +165,7 @@ class ExecutionEnvironment:
             return self._not_started(invocation)
         deadline = invocation.started + self.spec.timeout
         served = self._endpoint.exchange(connection, invocation.message(), deadline,
-                                         lambda: invocation.finished is not None or self._exit is not None, spin)
+                                         lambda: invocation.finished is not None or self._exit is not None)
         if served == DONE:
             self._keep_unread(connection)
         timed_out = False

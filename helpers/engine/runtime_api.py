@@ -176,12 +176,8 @@ class RuntimeAPIEndpoint:
         with self._lock:
             self._connections.discard(connection)
 
-    def exchange(self, connection: Connection, message: bytes, deadline: float, done: Callable[[], bool],
-                 spin: float = 0.0) -> str:
-        """Answer a parked GET /next with `message`, then serve() the runtime's requests on this thread.
-
-        `spin`: how long to wait for the runtime's answer without sleeping (see Connection.wait).
-        """
+    def exchange(self, connection: Connection, message: bytes, deadline: float, done: Callable[[], bool]) -> str:
+        """Answer a parked GET /next with `message`, then serve() the runtime's requests on this thread."""
         try:
             connection.send(message, deadline)
         except TimeoutError:
@@ -190,10 +186,10 @@ class RuntimeAPIEndpoint:
         except OSError:
             connection.close()  # the worker is gone; its environment reports how it ended
             return ENDED
-        return self.serve(connection, deadline, done, spin)
+        return self.serve(connection, deadline, done)
 
     def serve(self, connection: Connection, deadline: float | None = None,
-              done: Callable[[], bool] | None = None, spin: float = 0.0) -> str:
+              done: Callable[[], bool] | None = None) -> str:
         """Read and answer the runtime's requests on this thread, until one of:
 
         PARKED: a GET /next handed the connection to the environment; ENDED: the connection is over;
@@ -205,9 +201,7 @@ class RuntimeAPIEndpoint:
                 if done is not None and not connection.has_request():
                     if done():
                         return DONE
-                    waited = connection.wait(deadline, SLICE, spin)
-                    spin = 0.0  # only for the first answer
-                    if not waited:
+                    if not connection.wait(deadline, SLICE):
                         continue
                 request = connection.read_request(deadline)
                 if request is None:

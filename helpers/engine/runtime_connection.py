@@ -65,19 +65,11 @@ class Connection:
         except OSError:
             return True
 
-    def wait(self, deadline: float, patience: float | None = None, spin: float = 0.0) -> bool:
+    def wait(self, deadline: float, patience: float | None = None) -> bool:
         """Wait for the client to send (or hang up), buffering what it sent: False after `patience`
-        seconds, TimeoutError at `deadline`.
-
-        With `spin`, look without sleeping for up to that many seconds first (see engine.SPIN).
-        """
+        seconds, TimeoutError at `deadline`."""
         if self._eof:
             return True
-        if spin:
-            until = time.monotonic() + spin
-            while time.monotonic() < until:
-                if self._readable.poll(0):
-                    return self._receive_within(RECEIVE_TIMEOUT)  # it is there: this does not wait
         give_up = deadline if patience is None else min(deadline, time.monotonic() + patience)
         while True:
             now = time.monotonic()

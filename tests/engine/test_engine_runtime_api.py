@@ -18,7 +18,6 @@ import pytest
 from engine_support import invoke_json, make_spec, process_gone, wait_until
 
 from helpers.engine import Engine, environment
-from helpers.engine import engine as engine_module
 from helpers.engine.runtime_api import new_ids
 from helpers.engine.runtime_connection import Connection
 
@@ -183,30 +182,6 @@ def test_payload_is_json_skips_the_check_but_not_the_empty_payload_rule(engine):
     assert engine.invoke(spec, b"", payload_is_json=True).payload == b"{}"
 
 
-def test_the_invoker_spins_only_while_invocations_come_one_at_a_time(engine, monkeypatch):
-    spins = []
-    real_invoke = environment.ExecutionEnvironment.invoke
-
-    def invoke(env, invocation, spin=0.0):
-        spins.append(spin)
-        return real_invoke(env, invocation, spin)
-
-    monkeypatch.setattr(environment.ExecutionEnvironment, "invoke", invoke)
-    monkeypatch.setattr(engine_module, "SPIN", 0.0005)
-    monkeypatch.setattr(engine_module, "SPIN_QUIET", 3600.0)  # once two overlap, no more spinning here
-    spec = make_spec("import time\ndef handler(event, context):\n    time.sleep(event.get('sleep', 0))\n    return 1\n")
-    invoke_json(engine, spec)
-    invoke_json(engine, spec)
-    assert spins == [0.0005, 0.0005]
-    slow = threading.Thread(target=invoke_json, args=(engine, spec, {"sleep": 1}))
-    slow.start()
-    wait_until(lambda: len(spins) == 3)
-    invoke_json(engine, spec)  # while the slow one runs
-    slow.join()
-    invoke_json(engine, spec)  # alone again, but within SPIN_QUIET of the overlap
-    assert spins[3:] == [0.0, 0.0]
-
-
 def test_request_ids_are_version_4_uuids_and_trace_ids_are_x_ray_headers():
     request_id, trace_id = new_ids()
     parsed = uuid.UUID(request_id)
@@ -226,17 +201,17 @@ def test_large_events_and_responses_cross_the_invokers_connection(engine):
         assert (result.function_error, body["size"], body["echo"] == data) == (None, len(data), True)
 
 
-@pytest.mark.parametrize("spin", [0.0, 0.05])
-def test_waiting_with_or_without_spinning_sees_what_arrives(spin):
+def test_waiting_takes_what_arrives_into_the_buffer():
     with socket.create_server(("127.0.0.1", 0)) as listener:
         theirs = socket.create_connection(listener.getsockname())
         ours, _ = listener.accept()
     connection = Connection(ours, lambda _: None)
     try:
         deadline = time.monotonic() + 5
-        assert connection.wait(deadline, patience=0.01, spin=spin) is False  # nothing came
+        assert connection.wait(deadline, patience=0.01) is False  # nothing came
         threading.Timer(0.02, theirs.sendall, args=(b"GET / HTTP/1.1\r\n\r\n",)).start()
-        assert connection.wait(deadline, spin=spin) is True  # came while spinning, or after
+        assert connection.wait(deadline) is True
+        assert connection.has_request()  # buffered by the wait itself
         assert connection.read_request(deadline)[:2] == ("GET", "/")
     finally:
         connection.close()
