@@ -79,11 +79,11 @@ class WorkerState:
     Only this runtime sends the two headers; for any other (awslambdaric) the engine looks itself.
     """
 
-    def __init__(self):
+    def __init__(self, output_fd=1):
         self._status = self._open("/proc/self/status")  # Linux; elsewhere memory is not reported
         # The output pipe itself, whatever the handler later does to file descriptor 1.
         try:
-            self._output = os.dup(1)
+            self._output = os.dup(output_fd)
         except OSError:
             self._output = None
         self._ioctl = None
@@ -114,10 +114,12 @@ class WorkerState:
         """The worker's peak resident memory (VmHWM) and the bytes of output still in the pipe, as known."""
         headers = {}
         if self._status is not None:
-            data = os.pread(self._status, 4096, 0)
-            start = data.find(b"VmHWM:")
-            if start >= 0:
+            try:
+                data = os.pread(self._status, 4096, 0)
+                start = data.index(b"VmHWM:")
                 headers["Sandbox-Peak-Rss"] = int(data[start + 6:data.index(b"\n", start)].split()[0]) * 1024
+            except (OSError, ValueError, IndexError):
+                pass  # not said: the engine reads it from outside
         if self._ioctl is not None:
             try:
                 headers["Sandbox-Output-Pending"] = self._ioctl()

@@ -18,6 +18,7 @@ import pytest
 from engine_support import invoke_json, make_spec, process_gone, wait_until
 
 from helpers.engine import Engine, environment
+from helpers.engine import bootstrap
 from helpers.engine.runtime_api import new_ids
 from helpers.engine.runtime_connection import Connection
 
@@ -216,3 +217,27 @@ def test_waiting_takes_what_arrives_into_the_buffer():
     finally:
         connection.close()
         theirs.close()
+
+
+def _vm_hwm() -> int:
+    line = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    return int(line.split()[1]) * 1024
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and FIONREAD on a pipe: Linux")
+def test_our_runtime_reports_its_peak_memory_and_the_output_left_in_its_pipe():
+    read, write = os.pipe()
+    try:
+        state = bootstrap.WorkerState(output_fd=write)
+        assert set(state.headers()) == {"Sandbox-Peak-Rss"}  # counting the pipe waits for load()
+        state.load()
+        os.write(write, b"twelve bytes")
+        before = _vm_hwm()
+        headers = state.headers()
+        assert before <= headers["Sandbox-Peak-Rss"] <= _vm_hwm()
+        assert headers["Sandbox-Output-Pending"] == 12
+        os.read(read, 100)
+        assert state.headers()["Sandbox-Output-Pending"] == 0
+    finally:
+        os.close(read)
+        os.close(write)
