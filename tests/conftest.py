@@ -89,6 +89,26 @@ def no_leaks():
 
 
 @pytest.fixture
+def serve(no_leaks):
+    """serve(app): the sandbox's loopback server running a WSGI app, stopped after the test."""
+    from helpers.sandbox.server import LoopbackServer
+
+    servers = []
+
+    def start(app):
+        server = LoopbackServer(app)
+        server.start("test-server")
+        servers.append(server)
+        return server
+
+    try:
+        yield start
+    finally:
+        for server in servers:
+            server.stop()
+
+
+@pytest.fixture
 def sandbox(no_leaks):
     """A running sandbox for one test, stopped afterwards."""
     from helpers import sandbox as sandbox_module

@@ -13,7 +13,7 @@ import boto3
 import pytest
 import requests
 
-from helpers.sandbox.server import RAW_HEADERS_KEY, LoopbackServer
+from helpers.sandbox.server import RAW_HEADERS_KEY
 
 
 def echo(environ, start_response):
@@ -35,13 +35,8 @@ def echo(environ, start_response):
 
 
 @pytest.fixture
-def server(no_leaks):
-    srv = LoopbackServer(echo)
-    srv.start("test-server")
-    try:
-        yield srv
-    finally:
-        srv.stop()
+def server(serve):
+    return serve(echo)
 
 
 def request(server, method, path, body=None, headers=None, conn=None):

@@ -36,13 +36,8 @@ def app(environ, start_response):
 
 
 @pytest.fixture
-def server(no_leaks):
-    srv = LoopbackServer(app)
-    srv.start("test-server")
-    try:
-        yield srv
-    finally:
-        srv.stop()
+def server(serve):
+    return serve(app)
 
 
 class Response:

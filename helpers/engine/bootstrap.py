@@ -80,20 +80,16 @@ class WorkerState:
     """
 
     def __init__(self, output_fd=1):
-        self._status = self._open("/proc/self/status")  # Linux; elsewhere memory is not reported
+        try:
+            self._status = os.open("/proc/self/status", os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            self._status = None  # not Linux: memory is not reported
         # The output pipe itself, whatever the handler later does to file descriptor 1.
         try:
             self._output = os.dup(output_fd)
         except OSError:
             self._output = None
         self._ioctl = None
-
-    @staticmethod
-    def _open(path):
-        try:
-            return os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
-        except OSError:
-            return None
 
     def load(self):
         """Import what counting the pipe's bytes needs, once, while the engine has the first result.

@@ -39,8 +39,6 @@ class Connection:
         self._closed = False
         self._owed = b""  # an answer held back to leave in the same write as the next one (see owe())
         self._eof = False  # the client has hung up; what it sent before may still be buffered
-        self._readable = select.poll()
-        self._readable.register(sock, select.POLLIN)
         sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # else Nagle + delayed ACK hold replies ~40 ms
         self._receive_timeout = 0.0  # how long a blocking recv() waits (SO_RCVTIMEO); 0: for ever
 
@@ -80,17 +78,9 @@ class Connection:
             if self._receive_within(give_up - now):
                 return True
 
-    def _receive_within(self, timeout: float) -> bool:
-        """One recv() into the buffer, giving up after `timeout` seconds or RECEIVE_TIMEOUT, whichever
-        is shorter (the kernel rounds up to its clock tick): whether anything came."""
-        # Usually a whole RECEIVE_TIMEOUT, set once (a wait of `patience` a hair shorter than that is
-        # one too: its caller looks at the clock anyway); shorter only near a deadline.
-        if timeout >= RECEIVE_TIMEOUT - 0.002:
-            wanted = RECEIVE_TIMEOUT
-        else:
-            wanted = max(timeout, 0.001)  # zero would mean no timeout at all
-        if wanted != self._receive_timeout:
-            self._set_receive_timeout(wanted)
+    def _receive_within(self, timeout: float | None) -> bool:
+        """One recv() into the buffer, bounded as _limit_receive() says: whether anything came."""
+        self._limit_receive(timeout)
         try:
             chunk = self._sock.recv(RECEIVE)
         except BlockingIOError:  # the receive timeout passed
@@ -101,16 +91,21 @@ class Connection:
             self._eof = True
         return True
 
-    def _set_receive_timeout(self, seconds: float) -> None:
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
-                              struct.pack("ll", int(seconds), int(seconds % 1 * 1_000_000)))
-        self._receive_timeout = seconds
-
-    def _wait_readable(self, deadline: float) -> None:
-        """Wait, without reading, until the client has sent something (or hung up); TimeoutError at `deadline`."""
-        while not self._readable.poll(max(deadline - time.monotonic(), 0) * 1000):
-            if time.monotonic() >= deadline:
-                raise TimeoutError("the runtime did not answer in time")
+    def _limit_receive(self, timeout: float | None) -> None:
+        """Make blocking reads give up after `timeout` seconds or RECEIVE_TIMEOUT, whichever is shorter
+        (the kernel rounds up to its clock tick); None: wait as long as it takes."""
+        # Usually a whole RECEIVE_TIMEOUT, set once (a wait a hair shorter than that is one too: its
+        # caller looks at the clock anyway); shorter only near a deadline.
+        if timeout is None:
+            wanted = 0.0  # SO_RCVTIMEO's "no timeout"
+        elif timeout >= RECEIVE_TIMEOUT - 0.002:
+            wanted = RECEIVE_TIMEOUT
+        else:
+            wanted = max(timeout, 0.001)
+        if wanted != self._receive_timeout:
+            self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
+                                  struct.pack("ll", int(wanted), int(wanted % 1 * 1_000_000)))
+            self._receive_timeout = wanted
 
     def read_request(self, deadline: float | None = None) -> Request | None:
         """The next request; None when the client hung up."""
@@ -150,11 +145,13 @@ class Connection:
         self._buffer.clear()
         view = memoryview(body)
         while have < length:
-            if deadline is not None:
-                self._wait_readable(deadline)
+            remaining = None if deadline is None else deadline - time.monotonic()
+            if remaining is not None and remaining <= 0:
+                raise TimeoutError("the runtime did not answer in time")
+            self._limit_receive(remaining)
             try:
                 received = self._sock.recv_into(view[have:])
-            except BlockingIOError:  # the receive timeout passed: read on
+            except BlockingIOError:  # the receive timeout passed: look at the clock again
                 continue
             if not received:
                 raise ConnectionError("the runtime hung up in the middle of a request")
@@ -163,26 +160,10 @@ class Connection:
 
     def _receive(self, deadline: float | None) -> bool:
         """Add what the client sends next to the buffer; False once it has hung up."""
-        if self._eof:
-            return False
         if deadline is None:  # a thread with nothing else to do: wait as long as it takes
-            if self._receive_timeout:
-                self._set_receive_timeout(0)
-            chunk = self._sock.recv(RECEIVE)
-            if chunk:
-                self._buffer += chunk
-            else:
-                self._eof = True
+            self._receive_within(None)
         else:
-            try:  # the rest of a request is most often there already: one system call
-                chunk = self._sock.recv(RECEIVE, socket.MSG_DONTWAIT)
-            except BlockingIOError:
-                self.wait(deadline)
-            else:
-                if chunk:
-                    self._buffer += chunk
-                else:
-                    self._eof = True
+            self.wait(deadline)  # what has arrived already comes back at once
         return not self._eof
 
     def owe(self, answer: bytes) -> None:
