@@ -24,6 +24,7 @@ from http import HTTPStatus
 from typing import Any, Callable, Iterable
 from urllib.parse import unquote_to_bytes
 
+from .. import cpu_affinity
 from ..gateway.request import RAW_HEADERS_KEY  # the headers exactly as sent (case, repeats)
 
 LOOPBACK = "127.0.0.1"
@@ -434,8 +435,13 @@ class LoopbackServer(socketserver.ThreadingMixIn, socketserver.TCPServer):
 
     def start(self, name: str) -> None:
         """Serve in a background thread."""
-        self._thread = threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True)
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
+
+    def _serve(self) -> None:
+        # This thread starts every connection's thread, and they share its CPU (see cpu_affinity).
+        cpu_affinity.pin_to_current_cpu()
+        self.serve_forever(poll_interval=0.05)
 
     def stop(self) -> None:
         """Stop serving, end open keep-alive connections, join every thread and close the port."""
