@@ -176,9 +176,9 @@ class Engine:
         request_id, trace_id = new_ids()
         invocation = Invocation(request_id, _event_payload(payload, payload_is_json),
                                 invoked_function_arn or spec.invoked_arn, _client_context_json(client_context),
-                                trace_id)
+                                trace_id, log_tail=invocation_type == "RequestResponse" and log_type == "Tail")
         if invocation_type == "RequestResponse":
-            return self._run(spec, invocation, tail=log_type == "Tail")
+            return self._run(spec, invocation)
         if invocation_type == "Event":
             self._events.submit(lambda: self._run_event(spec, invocation))
             return InvokeResult(202, b"", None, None, spec.version, False, None, 0.0, invocation.request_id)
@@ -186,7 +186,7 @@ class Engine:
             return InvokeResult(204, b"", None, None, spec.version, False, None, 0.0, invocation.request_id)
         raise InvalidParameterValueException(f"Unknown invocation type {invocation_type}")
 
-    def _run(self, spec: FunctionSpec, invocation: Invocation, tail: bool) -> InvokeResult:
+    def _run(self, spec: FunctionSpec, invocation: Invocation) -> InvokeResult:
         env, concurrent = self._acquire(spec)
         try:
             outcome = env.invoke(invocation)
@@ -195,14 +195,14 @@ class Engine:
         if self._metric_sink is not None:  # building the data costs as much as a few log lines
             self._publish(spec, metrics.invocation(spec.function_name, outcome.duration_ms,
                                                    outcome.error_type is not None, concurrent))
-        return self._result(spec, invocation, outcome, tail)
+        return self._result(spec, invocation, outcome)
 
     @staticmethod
-    def _result(spec: FunctionSpec, invocation: Invocation, outcome: Outcome, tail: bool) -> InvokeResult:
+    def _result(spec: FunctionSpec, invocation: Invocation, outcome: Outcome) -> InvokeResult:
         return InvokeResult(
             status_code=200, payload=outcome.payload,
             function_error="Unhandled" if outcome.error_type else None,
-            log_result=outcome.log_tail if tail else None, executed_version=spec.version,
+            log_result=outcome.log_tail if invocation.log_tail else None, executed_version=spec.version,
             cold_start=outcome.init_duration_ms is not None, init_duration_ms=outcome.init_duration_ms,
             duration_ms=outcome.duration_ms, request_id=invocation.request_id)
 
@@ -212,7 +212,7 @@ class Engine:
         deadline = time.monotonic() + EVENT_RETRY_WINDOW
         while True:
             try:
-                self._run(spec, invocation, tail=False)
+                self._run(spec, invocation)
                 return
             except TooManyRequestsException:
                 if time.monotonic() + delay > deadline or self._stopping.wait(delay):

@@ -33,7 +33,7 @@ class Outcome:
     error_type: str | None  # None when the function succeeded
     duration_ms: float
     init_duration_ms: float | None  # set when this invocation paid for the environment's init
-    log_lines: Sequence[str]  # the invocation's log, as far as LogType=Tail needs it
+    log_lines: Sequence[str]  # the invocation's log, as far as LogType=Tail needs it (if it asked)
 
     @property
     def log_tail(self) -> str:
@@ -283,7 +283,8 @@ class ExecutionEnvironment:
         if not initialized:
             init_ms = (invocation.finished - self._spawned) * 1000
             self.log.write(logs.init_report(init_ms, error_type))
-        self.log.capture()
+        if invocation.log_tail:
+            self.log.capture()
         self.log.write(logs.start(invocation.request_id, self.spec.version))
         invocation.started = invocation.finished
         return self._report(invocation, payload, error_type, status="error", init_ms=init_ms)
@@ -344,7 +345,8 @@ class ExecutionEnvironment:
         invocation.started = time.monotonic()
         invocation.deadline_ms = logs.now_ms() + self.spec.timeout * 1000
         self._current = invocation
-        self.log.capture()
+        if invocation.log_tail:  # else no copy of each line is kept for a tail nobody asked for
+            self.log.capture()
         self.log.write(logs.start(invocation.request_id, self.spec.version))
 
     def complete(self, request_id: str, body: bytes, content_type: str | None, error_type: str | None,

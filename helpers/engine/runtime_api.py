@@ -85,6 +85,7 @@ class Invocation:
     # Reported by our runtime with its result (see bootstrap.WorkerState); None when it did not say.
     peak_rss: int | None = None  # the worker's VmHWM, in bytes
     output_pending: int | None = None  # bytes of its output still in the pipe when it posted
+    log_tail: bool = False  # collect its log lines for the Invoke API's LogType=Tail
 
     @property
     def answered(self) -> bool:

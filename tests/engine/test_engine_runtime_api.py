@@ -6,13 +6,16 @@ connection per request (closing the old one before or after it posts), hang befo
 or exit right after posting.
 """
 
+import json
 import os
 import socket
+import subprocess
 import sys
 import textwrap
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import pytest
 from engine_support import invoke_json, make_spec, process_gone, wait_until
@@ -241,3 +244,33 @@ def test_our_runtime_reports_its_peak_memory_and_the_output_left_in_its_pipe():
     finally:
         os.close(read)
         os.close(write)
+
+
+_PEAK_AFTER_FAULTS = """
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+from helpers.engine import bootstrap
+reads = []
+real_pread = os.pread
+os.pread = lambda *args: reads.append(1) or real_pread(*args)
+state = bootstrap.WorkerState()
+state.load()
+quiet = [state.headers()["Sandbox-Peak-Rss"] for _ in range(20)]
+quiet_reads = len(reads)
+ballast = bytearray(64 << 20)  # zero-filled: every page of it faulted in
+rss = int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+grown = state.headers()["Sandbox-Peak-Rss"]
+print(json.dumps({"quiet": quiet, "quiet_reads": quiet_reads, "reads": len(reads), "rss": rss, "grown": grown}))
+"""
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc: Linux")
+def test_our_runtime_reads_its_peak_again_only_once_it_has_faulted_pages_in():
+    # A fresh interpreter: its peak is far below what the ballast brings, so a stale peak would show.
+    root = str(Path(__file__).resolve().parents[2])
+    out = subprocess.run([sys.executable, "-c", _PEAK_AFTER_FAULTS, root], capture_output=True, text=True, check=True)
+    seen = json.loads(out.stdout)
+    assert len(set(seen["quiet"])) == 1
+    assert seen["quiet_reads"] < 20  # at least one call with no new fault since the last one skipped the read
+    assert seen["reads"] == seen["quiet_reads"] + 1
+    assert seen["grown"] >= seen["rss"] > seen["quiet"][0] + (32 << 20)
