@@ -2,17 +2,18 @@
 
 Writing into moto costs more than serving a warm request: a PutLogEvents of
 three lines and a PutMetricData of nine data points took ~120 µs per call of
-GET /hello. Here the engine and the gateway only append to a buffer; a
-background thread hands the buffer to moto in batches, and every CloudWatch
-read first flushes what is pending (the front door calls flush() before a
-`logs` or `monitoring` request reaches moto), so a learner who invokes and
-then reads the logs sees every line, as on AWS once delivery has caught up.
+GET /hello. Here the engine and the gateway only add to a buffer (log lines
+as they are, data points into their statistic sets, below); a background
+thread hands the buffer to moto in batches, and every CloudWatch read first
+flushes what is pending (the front door calls flush() before a `logs` or
+`monitoring` request reaches moto), so a learner who invokes and then reads
+the logs sees every line, as on AWS once delivery has caught up.
 
-Metrics are aggregated as CloudWatch itself stores them: one statistic set
-(SampleCount, Sum, Minimum, Maximum) per metric, dimensions, unit and minute.
-Every statistic GetMetricStatistics and GetMetricData return for one-minute
-(or longer) periods is the same as if each point had been written alone; a
-minute with a single point is written as that plain value.
+Metrics are aggregated as they arrive, as CloudWatch itself stores them: one
+statistic set (SampleCount, Sum, Minimum, Maximum) per metric, dimensions,
+unit and minute. Every statistic GetMetricStatistics and GetMetricData return
+for one-minute (or longer) periods is the same as if each point had been
+written alone; a minute with a single point is written as that plain value.
 """
 
 from __future__ import annotations
