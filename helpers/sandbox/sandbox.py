@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..engine import Engine
-from . import moto_link
+from . import deferred_imports, moto_link
 from .apigateway_backend import mount_gateway
 from .credentials import Credentials
 from .front_door import FrontDoor
@@ -38,6 +38,7 @@ class Sandbox:
         self._stopped = False
         self._stop_lock = threading.Lock()
         self._boto_session: Any = None
+        deferred_imports.defer_unused_imports()  # before moto's imports pull them in
         self.front_door = FrontDoor(self.credentials, _moto_app())
         self._server = LoopbackServer(self.front_door)
         self.endpoint_url = f"http://{LOOPBACK}:{self._server.port}"
