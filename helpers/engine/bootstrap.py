@@ -115,7 +115,7 @@ class WorkerState:
                 import resource
             except ImportError:
                 return
-            self._faults = lambda: sum(resource.getrusage(resource.RUSAGE_SELF)[6:8])  # ru_minflt, ru_majflt
+            self._faults = lambda: _page_faults(resource.getrusage(resource.RUSAGE_SELF))
 
     def headers(self):
         """The worker's peak resident memory (VmHWM) and the bytes of output still in the pipe, as known."""
@@ -150,6 +150,10 @@ class WorkerState:
             self._peak = None  # not said: the engine reads it from outside
         self._faults_at_peak = faults  # counted before the read: a fault during it is seen next time
         return self._peak
+
+
+def _page_faults(usage):
+    return usage.ru_minflt + usage.ru_majflt
 
 
 class RuntimeClient:

@@ -35,13 +35,19 @@ MetricWriter = Callable[[str, list[dict[str, Any]]], None]
 
 
 class _Statistics:
-    """The statistic set of one metric for one minute (added to by _aggregate)."""
+    """The statistic set of one metric for one minute."""
 
     __slots__ = ("timestamp", "count", "total", "low", "high")
 
     def __init__(self, timestamp: datetime, value: float):
         self.timestamp = timestamp  # the minute's first point: it stays inside that minute
         self.count, self.total, self.low, self.high = 1, value, value, value
+
+    def add(self, value: float) -> None:
+        self.count += 1
+        self.total += value
+        self.low = min(self.low, value)
+        self.high = max(self.high, value)
 
     def datum(self, name: str, dimensions: list[dict[str, str]], unit: str | None) -> dict[str, Any]:
         datum: dict[str, Any] = {"MetricName": name, "Dimensions": dimensions, "Timestamp": self.timestamp}
@@ -93,9 +99,25 @@ class Telemetry:
         # request. Thousands of them held for a second would each survive the young collections,
         # and every ~25% growth of the old generation triggers a full collection of the whole
         # heap (moto's included): ~190 ms each, ~40 µs per request under load (measured).
+        # The data points of one call usually share their dimensions and timestamp objects:
+        # their keys are built once per call.
+        dimensions, dimensions_key, timestamp, minute = None, (), None, None
         with self._lock:
             self._wake_if_idle()
-            _aggregate(self._metrics, namespace, metric_data)
+            for datum in metric_data:
+                if datum.get("Dimensions") is not dimensions:
+                    dimensions = datum.get("Dimensions")
+                    dimensions_key = tuple((d["Name"], d["Value"]) for d in dimensions or ())
+                if datum["Timestamp"] is not timestamp:
+                    timestamp = datum["Timestamp"]
+                    minute = timestamp.replace(second=0, microsecond=0)
+                key = (namespace, datum["MetricName"], dimensions_key, datum.get("Unit"), minute)
+                value = float(datum["Value"])
+                statistics = self._metrics.get(key)
+                if statistics is None:
+                    self._metrics[key] = _Statistics(timestamp, value)
+                else:
+                    statistics.add(value)
 
     def _wake_if_idle(self) -> None:
         # Only the first item after a flush wakes the thread: a wake-up per request would
@@ -146,33 +168,6 @@ class Telemetry:
                 if self._stopped:
                     return
             self.flush()
-
-
-def _aggregate(aggregated: dict[tuple, _Statistics], namespace: str, metric_data: list[dict[str, Any]]) -> None:
-    """Add the data points of one PutMetricData call to the statistic sets of their metric, dimensions,
-    unit and minute."""
-    # This runs on every request (twice): the data points of one call usually share their
-    # dimensions and timestamp objects, so their parts of the key are built once per call.
-    dimensions, dimensions_key, timestamp, minute = None, (), None, None
-    for datum in metric_data:
-        if datum.get("Dimensions") is not dimensions:
-            dimensions = datum.get("Dimensions")
-            dimensions_key = tuple([(d["Name"], d["Value"]) for d in dimensions or ()])
-        if datum["Timestamp"] is not timestamp:
-            timestamp = datum["Timestamp"]
-            minute = timestamp.replace(second=0, microsecond=0)
-        key = (namespace, datum["MetricName"], dimensions_key, datum.get("Unit"), minute)
-        value = float(datum["Value"])
-        statistics = aggregated.get(key)
-        if statistics is None:
-            aggregated[key] = _Statistics(timestamp, value)
-            continue
-        statistics.count += 1
-        statistics.total += value
-        if value < statistics.low:
-            statistics.low = value
-        elif value > statistics.high:
-            statistics.high = value
 
 
 def _timestamp(event: tuple[int, str]) -> int:
