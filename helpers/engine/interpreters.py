@@ -3,7 +3,7 @@
 A function declared `python3.12` runs on `python3.12` from the active conda environment's `bin`, the
 kernel's own `bin` (a virtual environment), PATH, or pyenv's versions (whose shim on PATH refuses to
 run a version that is not selected), the first that runs; when none does it runs on the interpreter
-the engine was given (the kernel's). Either way the INIT_START line names the
+the engine was given (the kernel's). Each runtime is looked up once per process. Either way the INIT_START line names the
 interpreter that really ran, in AWS's format: `Runtime Version: python:3.12.v8` for Python 3.12.8,
 or `python:3.11.v7` for a `python3.12` function that ran on the kernel's Python 3.11.7 -- the field
 AWS uses to say which runtime build ran, so nothing that reads INIT_START has to change.
