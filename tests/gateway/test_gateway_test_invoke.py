@@ -171,3 +171,42 @@ def test_the_authorizer_test_button(sandbox):
     with pytest.raises(ClientError) as raised:
         api.client.test_invoke_authorizer(restApiId=api.id, authorizerId="nope00")
     assert raised.value.response["Error"]["Message"] == "Invalid Authorizer identifier specified"
+
+
+# Replayed from TestInvokeMethod responses recorded against AWS (a MOCK integration answering
+# {"pets": "all the pets"}): every line after the timestamp, and the headers.
+@pytest.mark.parametrize("method, path_with_query, body, request_lines", [
+    ("GET", None, "", ["HTTP Method: GET, Resource Path: /pets", "Method request path: {}",
+                       "Method request query string: {}"]),
+    ("GET", "/random/test", "", ["HTTP Method: GET, Resource Path: /random/test", "Method request path: {}",
+                                 "Method request query string: {}"]),
+    ("GET", "/pets?foo=bar", "", ["HTTP Method: GET, Resource Path: /pets", "Method request path: {}",
+                                  "Method request query string: {foo=bar}"]),
+    ("POST", "/pets", '{"foo": "bar"}', ["HTTP Method: POST, Resource Path: /pets", "Method request path: {}",
+                                         "Method request query string: {}"]),
+])
+def test_the_test_button_matches_aws_recordings(sandbox, method, path_with_query, body, request_lines):
+    api = RestApi.create(sandbox, name="aws lambda api")
+    pets = api.resource("/pets")
+    client = api.client
+    client.put_method(restApiId=api.id, resourceId=pets, httpMethod=method, authorizationType="NONE")
+    client.put_method_response(restApiId=api.id, resourceId=pets, httpMethod=method, statusCode="200")
+    client.put_integration(restApiId=api.id, resourceId=pets, httpMethod=method, type="MOCK",
+                           requestTemplates={"application/json": json.dumps({"statusCode": 200})})
+    client.put_integration_response(restApiId=api.id, resourceId=pets, httpMethod=method, statusCode="200",
+                                    responseTemplates={"application/json": json.dumps({"pets": "all the pets"})})
+    extra = {} if path_with_query is None else {"pathWithQueryString": path_with_query}
+    answer = client.test_invoke_method(restApiId=api.id, resourceId=pets, httpMethod=method, body=body, **extra)
+    assert (answer["status"], json.loads(answer["body"])) == (200, {"pets": "all the pets"})
+    assert answer["headers"] == {"Content-Type": "application/json"}
+    assert answer["multiValueHeaders"] == {"Content-Type": ["application/json"]}
+    assert log_lines(answer) == [
+        f"Starting execution for request: {request_id_of(answer)}",
+        *request_lines,
+        "Method request headers: {}",
+        f"Method request body before transformations: {body}",
+        'Method response body after transformations: {"pets": "all the pets"}',
+        "Method response headers: {Content-Type=application/json}",
+        "Successfully completed execution",
+        "Method completed with status: 200",
+    ]
