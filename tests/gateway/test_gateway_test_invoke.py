@@ -135,6 +135,7 @@ def test_the_test_button_path_parameters_and_body(sandbox):
 @pytest.mark.parametrize("target, message", [
     ({"resourceId": "nope00", "httpMethod": "GET"}, "Invalid Resource identifier specified"),
     ({"httpMethod": "DELETE"}, "Invalid Method identifier specified"),
+    ({"restApiId": "nope00", "httpMethod": "GET"}, "Invalid Resource identifier specified"),
 ])
 def test_the_test_button_on_something_missing(sandbox, target, message):
     api, resource_id, _ = hello_api(sandbox, permission=True)
