@@ -304,13 +304,20 @@ class Engine:
                 self._workers[runtime] = interpreters.of(self._python), self._runtime_command
             else:
                 interpreter = interpreters.for_runtime(runtime, self._python)
-                # One site per interpreter: its own boto3, or the kernel's (runtime_site says which).
-                site = os.path.join(self._dir, "runtime-" + ".".join(map(str, interpreter.version)))
-                if not os.path.isdir(site):
-                    os.mkdir(site)
-                    build_runtime_site(interpreter.path, site)
-                self._workers[runtime] = interpreter, [interpreter.path, *WORKER_FLAGS, BOOTSTRAP, site]
+                self._workers[runtime] = interpreter, self._worker_command(interpreter)
         return self._workers[runtime]
+
+    def _worker_command(self, interpreter: interpreters.Interpreter) -> list[str]:
+        """One runtime site per interpreter: its own boto3, or the kernel's (runtime_site says which)."""
+        site = os.path.join(self._dir, "runtime-" + ".".join(map(str, interpreter.version)))
+        # Bytecode the interpreter may not write next to borrowed packages is cached here, for this engine's workers.
+        bytecode = site + "-bytecode"
+        if not os.path.isdir(site):
+            os.mkdir(site)
+            if not build_runtime_site(interpreter.path, site):
+                os.mkdir(bytecode)
+        flags = [*WORKER_FLAGS, "-X", f"pycache_prefix={bytecode}"] if os.path.isdir(bytecode) else WORKER_FLAGS
+        return [interpreter.path, *flags, BOOTSTRAP, site]
 
     def _worker_environment(self, spec: FunctionSpec, task_root: str,
                             interpreter: interpreters.Interpreter) -> dict[str, str]:

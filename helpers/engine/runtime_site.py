@@ -27,15 +27,28 @@ print(json.dumps(found))
 """
 
 
-def build_runtime_site(python: str, directory: str) -> None:
+def build_runtime_site(python: str, directory: str) -> bool:
     """Fill `directory` with links to the runtime's packages as installed for `python`, else for this process's interpreter.
 
     boto3 and what it needs are pure Python, so an interpreter that has none of them (a python3.13
-    next to a 3.11 kernel) borrows the kernel's whole set; never a mix of two installs.
+    next to a 3.11 kernel) borrows the kernel's whole set; never a mix of two installs. Returns
+    False when `python` can neither find its bytecode next to those packages nor write it there
+    (borrowed from a read-only install): each worker would compile botocore again, seconds per cold start.
     """
     locations = _locate(python)
-    if len(locations) < len(RUNTIME_MODULES) and python != sys.executable:
+    borrowed = len(locations) < len(RUNTIME_MODULES) and python != sys.executable
+    if borrowed:
         locations = _locate(sys.executable)
+    _link(locations, directory)
+    return not borrowed or all(map(_bytecode_writable, locations.values()))
+
+
+def _bytecode_writable(location: str) -> bool:
+    # A package keeps its __pycache__ inside itself, a single-file module next to it.
+    return os.access(location if os.path.isdir(location) else os.path.dirname(location), os.W_OK)
+
+
+def _link(locations: dict[str, str], directory: str) -> None:
     metadata = {path
                 for location in locations.values()
                 for dist in RUNTIME_DISTRIBUTIONS

@@ -8,15 +8,17 @@ import sys
 import pytest
 
 from engine_support import invoke_json, make_spec
-from helpers.engine import interpreters
+from helpers.engine import interpreters, runtime_site
 from helpers.engine.runtime_site import RUNTIME_MODULES
 
 REPORTS_ITSELF = """
-import sys, boto3, botocore
+import importlib.util, os, sys, boto3, botocore
 
 def handler(event, context):
-    return {"version": list(sys.version_info[:3]), "executable": sys.executable,
-            "boto3": boto3.__version__, "sts": botocore.session.get_session().get_service_model("sts").service_id}
+    return {"version": list(sys.version_info[:3]), "executable": sys.executable, "boto3": boto3.__version__,
+            "sts": botocore.session.get_session().get_service_model("sts").service_id,
+            "pycache_prefix": sys.pycache_prefix,
+            "botocore_compiled": os.path.exists(importlib.util.cache_from_source(botocore.__file__))}
 """
 
 
@@ -44,6 +46,17 @@ def test_a_function_runs_on_the_python_its_runtime_names_and_can_import_boto3(en
     assert body["sts"] == "STS"  # botocore's models load on the other interpreter
     micro = body["version"][2]
     assert init_start_versions(recorder, "matching") == [f"python:3.{minor}.v{micro}"]
+    # The kernel's packages are writable here: their bytecode for this interpreter sits next to them.
+    assert body["pycache_prefix"] is None and body["botocore_compiled"]
+
+
+@pytest.mark.skipif(installed_other_python() is None, reason="no second Python 3.12+ installed on this machine")
+def test_borrowed_packages_that_are_read_only_get_their_bytecode_cached_by_the_engine(engine, monkeypatch):
+    # A shared, read-only install: without a cache of its own, every cold start would compile botocore again.
+    monkeypatch.setattr(runtime_site, "_bytecode_writable", lambda location: False)
+    result, body = invoke_json(engine, make_spec(REPORTS_ITSELF, name="read-only", runtime=installed_other_python()))
+    assert result.function_error is None, body
+    assert body["pycache_prefix"] is not None and body["botocore_compiled"]
 
 
 def test_without_a_matching_python_the_kernels_runs_and_init_start_says_so(engine, recorder):
@@ -107,7 +120,8 @@ def test_the_runtime_site_borrows_the_kernels_boto3_for_an_interpreter_without_i
         pytest.skip("no second Python 3.12+ installed on this machine")
     from helpers.engine.runtime_site import build_runtime_site
 
-    build_runtime_site(interpreters.for_runtime(runtime, sys.executable).path, str(tmp_path))
+    # True: the kernel's packages are writable here, so the other interpreter caches its bytecode next to them.
+    assert build_runtime_site(interpreters.for_runtime(runtime, sys.executable).path, str(tmp_path)) is True
     linked = {entry: os.path.realpath(tmp_path / entry) for entry in os.listdir(tmp_path)}
     import boto3
     assert set(RUNTIME_MODULES) <= {name.removesuffix(".py") for name in linked}
