@@ -10,8 +10,8 @@ a refusal is immediate: no DNS lookup, no connection, no retry. tests/test_aws_g
 botocore upgrade moves either piece.
 
 Not covered: clients made before this module was imported (the sandbox imports it before any cell
-can make one), and credential discovery botocore performs at client creation (an instance metadata
-probe when no credentials are configured at all); the calls those clients would make are refused.
+can make one); and the instance-metadata probe botocore makes by itself at client creation when no
+credentials are configured at all -- the calls such a client then makes are refused all the same.
 """
 
 from __future__ import annotations
@@ -69,8 +69,10 @@ def sandbox_stopped(endpoint_url: str) -> None:
 
 def allow_endpoint(endpoint_url: str) -> None:
     """The learner chose this endpoint explicitly (connect('endpoint', ...)): calls to it are allowed."""
+    netloc = urlsplit(endpoint_url).netloc
     with _state.lock:
-        _state.allowed_hosts.add(urlsplit(endpoint_url).netloc)
+        _state.allowed_hosts.add(netloc)
+        _state.stopped.discard(netloc)
 
 
 def opt_in_to_real_aws() -> None:
