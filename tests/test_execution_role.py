@@ -43,11 +43,8 @@ def deploy(name: str, role_name: str, *, logs: bool = True) -> None:
     role = iam.create_role(RoleName=role_name, AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
     if logs:
         iam.attach_role_policy(RoleName=role_name, PolicyArn=BASIC_EXECUTION)
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("app.py", CALLER)
     boto3.client("lambda").create_function(FunctionName=name, Role=role, Runtime="python3.12",
-                                           Handler="app.lambda_handler", Code={"ZipFile": buffer.getvalue()})
+                                           Handler="app.lambda_handler", Code={"ZipFile": zip_of_caller()})
 
 
 def call(name: str, service: str, method: str, **kwargs) -> dict:
@@ -224,3 +221,33 @@ def test_a_forged_session_token_is_refused(sandbox):
         forged.get_caller_identity()
     assert caught.value.response["Error"]["Code"] == "InvalidClientTokenId"
     assert caught.value.response["Error"]["Message"] == "The security token included in the request is invalid."
+
+
+def test_a_role_lambda_cannot_assume_is_refused_at_create_and_update(sandbox):
+    iam, client = boto3.client("iam"), boto3.client("lambda")
+    ec2_trust = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]})
+    ec2_role = iam.create_role(RoleName="ec2-role", AssumeRolePolicyDocument=ec2_trust)["Role"]["Arn"]
+    code = {"ZipFile": zip_of_caller()}
+    with pytest.raises(client.exceptions.InvalidParameterValueException) as caught:
+        client.create_function(FunctionName="wrong-role", Role=ec2_role, Runtime="python3.12",
+                               Handler="app.lambda_handler", Code=code)
+    assert caught.value.response["Error"]["Message"] == "The role defined for the function cannot be assumed by Lambda."
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # A trust policy that names Lambda under a condition on the account is assumable.
+    guarded = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole",
+         "Condition": {"StringEquals": {"aws:SourceAccount": sandbox.account_id}}}]})
+    role = iam.create_role(RoleName="guarded-role", AssumeRolePolicyDocument=guarded)["Role"]["Arn"]
+    client.create_function(FunctionName="right-role", Role=role, Runtime="python3.12",
+                           Handler="app.lambda_handler", Code=code)
+    with pytest.raises(client.exceptions.InvalidParameterValueException, match="cannot be assumed by Lambda"):
+        client.update_function_configuration(FunctionName="right-role", Role=ec2_role)
+    assert client.get_function_configuration(FunctionName="right-role")["Role"] == role
+
+
+def zip_of_caller() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", CALLER)
+    return buffer.getvalue()

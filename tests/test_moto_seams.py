@@ -162,6 +162,7 @@ def test_execution_role_seams():
         assert (arn, owner) == (f"arn:aws:sts::{account}:assumed-role/seam-role/seam-function", account)
         found = moto_link.role(account, region, role.arn)
         assert found is role and moto_link.role(account, region, role.arn + "-gone") is None
+        assert json.loads(found.assume_role_policy_document) == {"Statement": []}  # the trust policy, as sent
         assert [json.loads(d)["Statement"][0]["Effect"] for d in moto_link.role_policy_documents(found)] == ["Allow", "Deny"]
         assert not moto_link.log_group_exists(account, region, "/aws/lambda/seam")
         logs_backends[account][region].ensure_log_group("/aws/lambda/seam")

@@ -81,26 +81,35 @@ def authorizer_policy_allows(policy: Any, method_arn: str) -> bool:
 
 def lambda_policy_allows(policy: dict[str, Any] | None, *, source_arn: str, account_id: str) -> bool:
     """Whether a function's resource policy lets apigateway.amazonaws.com invoke it for source_arn."""
+    context = {"aws:sourcearn": source_arn, "aws:sourceaccount": account_id}
+    return _service_allowed(policy, "apigateway.amazonaws.com", "lambda:InvokeFunction", context)
+
+
+def service_may_assume(trust_policy: Any, service: str, context: Mapping[str, Any]) -> bool:
+    """Whether a role's trust policy lets an AWS service (lambda.amazonaws.com…) assume the role."""
+    return _service_allowed(trust_policy, service, "sts:AssumeRole", context)
+
+
+def _service_allowed(policy: Any, service: str, action: str, context: Mapping[str, Any]) -> bool:
+    """Whether a resource-based policy (a function's policy, a role's trust policy) allows a service an action."""
     if policy is None:
         return False
     try:
         statements = _statements(policy)
     except MalformedPolicy:
         return False
-    # The function's policy has no Resource of the kind a caller names: only its principals, actions and
-    # conditions decide.
-    mine = [{k: v for k, v in s.items() if k not in ("Resource", "NotResource")}
-            for s in statements if _principal_is_apigateway(s.get("Principal"))]
-    context = {"aws:sourcearn": source_arn, "aws:sourceaccount": account_id}
-    return evaluate([{"Statement": mine}], "lambda:InvokeFunction", "*", context) == ALLOW
+    # Such a policy is attached to its resource: only its principals, actions and conditions decide.
+    theirs = [{k: v for k, v in s.items() if k not in ("Resource", "NotResource")}
+              for s in statements if _principal_names(s.get("Principal"), service)]
+    return evaluate([{"Statement": theirs}], action, "*", context) == ALLOW
 
 
-def _principal_is_apigateway(principal: Any) -> bool:
+def _principal_names(principal: Any, service: str) -> bool:
     if principal == "*":
         return True
     if not isinstance(principal, dict):
         return False
-    return "apigateway.amazonaws.com" in _as_list(principal.get("Service", [])) or principal.get("AWS") == "*"
+    return service in _as_list(principal.get("Service", [])) or principal.get("AWS") == "*"
 
 
 # Condition operators: how one value in the request compares with one value in the policy.

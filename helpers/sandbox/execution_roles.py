@@ -19,12 +19,17 @@ from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import parse_qs
 
 from ..engine import FunctionSpec
-from ..gateway.policies import ALLOW, EXPLICIT_DENY, evaluate
+from ..gateway.policies import ALLOW, EXPLICIT_DENY, evaluate, service_may_assume
 from . import moto_link
 from .credentials import Signature
 from .iam_actions import Request, read_request
 from .refusals import error_answer, refuse
 
+# CreateFunction and UpdateFunctionConfiguration: the requests that name a function's role.
+CREATE_FUNCTION_PATH = r"^/2015-03-31/functions/?$"
+CONFIGURATION_PATH = r"^/2015-03-31/functions/[^/]+/configuration/?$"
+_NOT_ASSUMABLE = "The role defined for the function cannot be assumed by Lambda."
+WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # Operations AWS serves whatever the caller's policies say.
 _ALWAYS_ALLOWED = frozenset({"sts:GetCallerIdentity"})
 
@@ -120,6 +125,28 @@ class ExecutionRoles:
                 return _access_denied(start_response, request, session.arn, action, resource,
                                       explicit=decision == EXPLICIT_DENY)
         return None
+
+    def assumable_role_check(self, pass_through: WSGIApp) -> WSGIApp:
+        """A WSGI app that refuses, as Lambda does, a function role whose trust policy does not let Lambda
+        assume it, and passes every other request on (moto itself refuses a role that does not exist)."""
+
+        def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+            body = environ["wsgi.input"].read()
+            environ["wsgi.input"].seek(0)
+            try:
+                role_arn = json.loads(body or b"{}").get("Role")
+            except (ValueError, AttributeError):
+                role_arn = None
+            role = moto_link.role(self.account_id, self.region, role_arn) if isinstance(role_arn, str) else None
+            if role is not None and not service_may_assume(_parsed(role.assume_role_policy_document),
+                                                           "lambda.amazonaws.com",
+                                                           {"aws:sourceaccount": self.account_id}):
+                return _json_error(start_response, "400 Bad Request", "application/json",
+                                   {"Type": "User", "message": _NOT_ASSUMABLE},
+                                   [("x-amzn-ErrorType", "InvalidParameterValueException")])
+            return pass_through(environ, start_response)
+
+        return app
 
     def _session(self, spec: FunctionSpec) -> RoleSession:
         key = (spec.role, spec.function_arn)

@@ -12,7 +12,7 @@ from ..engine import Engine
 from . import deferred_imports, moto_link
 from .apigateway_backend import mount_gateway
 from .credentials import Credentials
-from .execution_roles import ExecutionRoles
+from .execution_roles import CONFIGURATION_PATH, CREATE_FUNCTION_PATH, ExecutionRoles
 from .front_door import FrontDoor
 from .lambda_service import INVOKE_PATH, PROVISIONED_PATH, LambdaService
 from .process_env import owners, sandbox_variables
@@ -59,6 +59,9 @@ class Sandbox:
         self.lambda_service = LambdaService(self.engine, account, self.front_door.moto_app)
         self.front_door.mount(["POST"], INVOKE_PATH, self.lambda_service.invoke_app)
         self.front_door.mount(["PUT", "GET", "DELETE"], PROVISIONED_PATH, self.lambda_service.provisioned_app)
+        role_check = self.roles.assumable_role_check(self.front_door.moto_app)
+        self.front_door.mount(["POST"], CREATE_FUNCTION_PATH, role_check)
+        self.front_door.mount(["PUT"], CONFIGURATION_PATH, role_check)
         self.gateway = mount_gateway(self)
         moto_link.route_invocations(account, self.lambda_service.run_for_moto)
         _use_aws_managed_policies(True)
