@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -68,6 +69,15 @@ class ExecutionRoles:
         self._by_key: dict[str, RoleSession] = {}
         self._streams: set[tuple[str, str]] = set()  # log streams Lambda has created
         self._groups: set[str] = set()
+        # A role's policies as last read, by role ARN, with the generation they were read at: reading them
+        # from moto on every invocation's log delivery cost as much as a tenth of a warm invocation.
+        self._generation = 0
+        self._read: dict[str, tuple[int, list[Any], str | None]] = {}
+
+    def policies_changed(self) -> None:
+        """Called after every request that may have changed IAM (the front door knows which)."""
+        with self._lock:
+            self._generation += 1
 
     # What the engine asks.
 
@@ -163,26 +173,46 @@ class ExecutionRoles:
 
     def _policies_and_context(self, session: RoleSession, source_ip: str) -> tuple[list[Any], dict[str, str]]:
         """The role's policies as they are now, and the global condition keys (lower-cased) IAM fills in."""
-        # Read at every request: a policy change applies to the next one, as on AWS once it has propagated.
-        role = moto_link.role(self.account_id, self.region, session.role_arn)
-        policies = [] if role is None else [_parsed(text) for text in moto_link.role_policy_documents(role)]
-        now = datetime.now(timezone.utc)
+        # A policy change applies to the next request, as on AWS once it has propagated.
+        with self._lock:
+            generation = self._generation
+            read = self._read.get(session.role_arn)
+        if read is None or read[0] != generation:
+            role = moto_link.role(self.account_id, self.region, session.role_arn)
+            policies = [] if role is None else [_parsed(text) for text in moto_link.role_policy_documents(role)]
+            read = (generation, policies, None if role is None else role.id)
+            with self._lock:
+                self._read[session.role_arn] = read
+        _, policies, role_id = read
+        iso_time, epoch = _clock()
         context = {
             "aws:principalarn": session.role_arn,
             "aws:principalaccount": self.account_id,
             "aws:principaltype": "AssumedRole",
-            "aws:currenttime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "aws:epochtime": str(int(now.timestamp())),
+            "aws:currenttime": iso_time,
+            "aws:epochtime": epoch,
             # The function's SDK calls AWS over HTTPS; here the loopback hop is plain HTTP.
             "aws:securetransport": "true",
             "aws:viaawsservice": "false",
             "lambda:sourcefunctionarn": session.function_arn,
         }
-        if role is not None:
-            context["aws:userid"] = f"{role.id}:{session.session_name}"
+        if role_id is not None:
+            context["aws:userid"] = f"{role_id}:{session.session_name}"
         if source_ip:
             context["aws:sourceip"] = source_ip
         return policies, context
+
+
+_time = (0, "", "")
+
+
+def _clock() -> tuple[str, str]:
+    """aws:CurrentTime and aws:EpochTime, formatted once a second."""
+    global _time
+    second = int(time.time())
+    if _time[0] != second:
+        _time = (second, datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), str(second))
+    return _time[1], _time[2]
 
 
 @lru_cache(maxsize=512)

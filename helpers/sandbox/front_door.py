@@ -31,6 +31,8 @@ class Route:
 
 
 _READS = frozenset({"GET", "HEAD"})
+# The services whose requests can change a role's policies (CloudFormation through a stack's resources).
+_CHANGE_POLICIES = frozenset({"iam", "cloudformation"})
 
 
 class FrontDoor:
@@ -96,3 +98,5 @@ class FrontDoor:
             if environ["REQUEST_METHOD"] not in _READS:
                 with self._changes_lock:
                     self.changes += 1
+                if self.roles is not None and service in _CHANGE_POLICIES:
+                    self.roles.policies_changed()
