@@ -113,6 +113,14 @@ def test_s3_refuses_in_its_own_protocol(sandbox):
     assert call("fetcher", "s3", "head_object", Bucket="lab-bucket", Key="notes/today.txt")["result"]["ContentLength"] == 5
     assert call("fetcher", "s3", "list_objects_v2", Bucket="lab-bucket")["Message"] == denied(
         sandbox, "fetcher-role", "fetcher", "s3:ListBucket", '"arn:aws:s3:::lab-bucket"')
+    # A missing key is a 404 only for a role that may list the bucket: to others S3 says 403.
+    missing = call("fetcher", "s3", "get_object", Bucket="lab-bucket", Key="notes/tomorrow.txt")
+    assert (missing["status"], missing["Code"]) == (403, "AccessDenied")
+    assert missing["Message"] == denied(sandbox, "fetcher-role", "fetcher", "s3:ListBucket", '"arn:aws:s3:::lab-bucket"')
+    boto3.client("iam").put_role_policy(RoleName="fetcher-role", PolicyName="list", PolicyDocument=json.dumps(
+        statement("s3:ListBucket", "arn:aws:s3:::lab-bucket")))
+    missing = call("fetcher", "s3", "get_object", Bucket="lab-bucket", Key="notes/tomorrow.txt")
+    assert (missing["status"], missing["Code"]) == (404, "NoSuchKey")
 
 
 def test_each_service_refuses_in_its_own_protocol_and_words(sandbox):

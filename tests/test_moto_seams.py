@@ -167,5 +167,12 @@ def test_execution_role_seams():
         assert not moto_link.log_group_exists(account, region, "/aws/lambda/seam")
         logs_backends[account][region].ensure_log_group("/aws/lambda/seam")
         assert moto_link.log_group_exists(account, region, "/aws/lambda/seam")
+        from moto.s3.models import s3_backends
+
+        assert moto_link.s3_object_exists(account, region, "seam-bucket", "k") is None
+        s3_backends[account]["aws"].create_bucket("seam-bucket", region)
+        assert moto_link.s3_object_exists(account, region, "seam-bucket", "k") is False
+        s3_backends[account]["aws"].put_object("seam-bucket", "k", b"v")
+        assert moto_link.s3_object_exists(account, region, "seam-bucket", "k") is True
     finally:
         moto_link.forget_account(account)

@@ -124,8 +124,14 @@ class ExecutionRoles:
         environ["wsgi.input"].seek(0)
         region = signature.scope.split("/")[1] if signature.scope.count("/") >= 2 else self.region
         request = read_request(environ, body, signature.service, region, self.account_id)
+        needed = request.actions()
+        if request.prefix == "s3" and request.operation in ("GetObject", "HeadObject") and needed:
+            bucket = request.params["Bucket"]
+            if moto_link.s3_object_exists(self.account_id, region, bucket, request.params["Key"]) is False:
+                # S3 tells a missing key (404) only to a caller who may list the bucket; others get a 403.
+                needed.append(("s3:ListBucket", f"arn:aws:s3:::{bucket}"))
         policies, context = None, None
-        for action, resource in request.actions():
+        for action, resource in needed:
             if action in _ALWAYS_ALLOWED:
                 continue
             if policies is None:
