@@ -65,9 +65,23 @@ def test_logs_and_query_protocol_services():
     assert needs("sts", "POST", "/", body=b"Action=GetCallerIdentity&Version=2011-06-15") == [
         ("sts:GetCallerIdentity", "*")]
     assert needs("events", "POST", "/", body=b"{}", x_amz_target="AWSEvents.ListRules") == [("events:ListRules", "*")]
+    body = json.dumps({"Entries": [{"Source": "app"}, {"EventBusName": "orders"}]}).encode()
+    assert needs("events", "POST", "/", body=body, x_amz_target="AWSEvents.PutEvents") == [
+        ("events:PutEvents", f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/default"),
+        ("events:PutEvents", f"arn:aws:events:us-east-1:{ACCOUNT}:event-bus/orders")]
+    assert needs("ssm", "POST", "/", body=b'{"Name": "/app/db-url"}', x_amz_target="AmazonSSM.GetParameter") == [
+        ("ssm:GetParameter", f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/app/db-url")]
 
 
 def test_monitoring_is_cloudwatch_and_unknown_operations_are_not_judged():
     assert needs("monitoring", "POST", "/service/GraniteServiceVersion20100801/operation/GetMetricData") == [
         ("cloudwatch:GetMetricData", "*")]
     assert needs("lambda", "GET", "/no/such/route") == []
+
+
+def test_malformed_parameters_are_judged_on_any_resource():
+    for body in ({"RequestItems": ["not", "a", "map"]}, {"TransactItems": [1]}):
+        assert needs("dynamodb", "POST", "/", body=json.dumps(body).encode(),
+                     x_amz_target="DynamoDB_20120810.TransactWriteItems") == [("dynamodb:TransactWriteItems", "*")]
+    assert needs("logs", "POST", "/", body=b'{"logGroupName": 7}', x_amz_target="Logs_20140328.CreateLogGroup") == [
+        ("logs:CreateLogGroup", "*")]

@@ -61,7 +61,11 @@ class Request:
             return []
         action = f"{self.prefix}:{_ACTIONS.get(self.prefix, {}).get(self.operation, self.operation)}"
         rule = _RESOURCES.get(self.prefix)
-        resources = (rule(self) if rule else []) or ["*"]
+        try:
+            resources = (rule(self) if rule else []) or ["*"]
+        except (TypeError, AttributeError, KeyError, IndexError):
+            resources = ["*"]  # parameters of the wrong shape: the service refuses the request itself
+
         return [(action, resource) for resource in resources]
 
     def arn(self, service: str, resource: str, *, regional: bool = True) -> str:
@@ -152,7 +156,7 @@ def _rest_operation(signing_name: str, method: str, path: str, query: dict[str, 
 
 
 def _dynamodb(r: Request) -> list[str]:
-    tables = [*r.params.get("RequestItems", {})]  # BatchGetItem, BatchWriteItem
+    tables = [*r.params.get("RequestItems", {}).keys()]  # BatchGetItem, BatchWriteItem
     for item in r.params.get("TransactItems", []):  # TransactGetItems, TransactWriteItems
         tables += [op["TableName"] for op in item.values() if isinstance(op, dict) and "TableName" in op]
     if not tables and r.params.get("TableName"):
@@ -182,13 +186,14 @@ def _lambda(r: Request) -> list[str]:
 
 
 def _logs(r: Request) -> list[str]:
+    if r.operation == "DescribeLogGroups":
+        return [r.arn("logs", "log-group::log-stream:")]
     group = r.params.get("logGroupName") or r.params.get("logGroupIdentifier", "")
     if group.startswith("arn:"):
         group = group.split(":log-group:", 1)[1].removesuffix(":*")
-    stream = r.params.get("logStreamName")
-    if r.operation == "DescribeLogGroups" or not group:
-        return [r.arn("logs", "log-group::log-stream:")] if r.operation == "DescribeLogGroups" else []
-    return [r.arn("logs", f"log-group:{group}:log-stream:{stream or ''}")]
+    if not group:
+        return []
+    return [r.arn("logs", f"log-group:{group}:log-stream:{r.params.get('logStreamName') or ''}")]
 
 
 def _sqs(r: Request) -> list[str]:
@@ -222,5 +227,28 @@ def _sts(r: Request) -> list[str]:
     return [r.params["RoleArn"]] if r.params.get("RoleArn") else []
 
 
+def _ssm(r: Request) -> list[str]:
+    names = [r.params["Name"]] if r.params.get("Name") else r.params.get("Names", [])
+    return [r.arn("ssm", "parameter/" + name.lstrip("/")) for name in names]
+
+
+def _events(r: Request) -> list[str]:
+    if r.operation == "PutEvents":
+        buses = {entry.get("EventBusName") or "default" for entry in r.params.get("Entries", [])}
+        return [bus if bus.startswith("arn:") else r.arn("events", f"event-bus/{bus}") for bus in sorted(buses)]
+    return [r.arn("events", f"rule/{r.params['Name']}")] if r.params.get("Name") else []
+
+
+def _states(r: Request) -> list[str]:
+    arn = r.params.get("stateMachineArn") or r.params.get("executionArn")
+    return [arn] if arn else []
+
+
+def _kinesis(r: Request) -> list[str]:
+    if r.params.get("StreamARN"):
+        return [r.params["StreamARN"]]
+    return [r.arn("kinesis", f"stream/{r.params['StreamName']}")] if r.params.get("StreamName") else []
+
+
 _RESOURCES = {"dynamodb": _dynamodb, "s3": _s3, "lambda": _lambda, "logs": _logs, "sqs": _sqs, "sns": _sns,
-              "iam": _iam, "sts": _sts}
+              "iam": _iam, "sts": _sts, "ssm": _ssm, "events": _events, "states": _states, "kinesis": _kinesis}
