@@ -62,6 +62,8 @@ def test_the_function_runs_as_its_role(sandbox):
     answer = call("whoami", "sts", "get_caller_identity")
     assert answer["result"]["Arn"] == f"arn:aws:sts::{sandbox.account_id}:assumed-role/whoami-role/whoami"
     assert answer["result"]["Account"] == sandbox.account_id
+    role_id = boto3.client("iam").get_role(RoleName="whoami-role")["Role"]["RoleId"]
+    assert role_id.startswith("AROA") and answer["result"]["UserId"] == f"{role_id}:whoami"
     assert answer["key"].startswith("ASIA") and answer["token"]
     assert answer["key"] != sandbox.credentials.access_key_id
 
