@@ -201,7 +201,7 @@ def _scenarios() -> dict[str, tuple[str, str]]:
             "and who operates the instance today. 40 a minute is about 1.75 million requests a month; at 120 ms and "
             f"128 MB chapter 01's model says ${at_40_per_minute.total:.2f} a month behind a REST API "
             f"(${at_40_per_minute.total_with_http_api:.2f} with an HTTP API) against ${at_40_per_minute.ec2:.2f} for the "
-            "instance's hours alone — before its disk, public IPv4 address and patching time. At this volume cost is "
+            "always-on instance, which someone must also patch and watch. At this volume cost is "
             "close; the argument is operations and scaling, and the break-even moves with duration and memory, so "
             "measure them first.",
         ),
@@ -314,6 +314,7 @@ def explain_report(report_line: str, notebooks: Path = NOTEBOOKS) -> Card:
     init = f.get("Init Duration")
     gb_s = billed_gb_seconds(report_line)
     price = Prices().gb_second("x86_64")
+    rate = f"{price:.10f}".rstrip("0")
     init_part = (f"Duration {f['Duration']:.2f} ms + Init Duration {init:.2f} ms, rounded up to the next ms — "
                  "INIT has been billed since 1 Aug 2025, and Init Duration only appears on a cold start"
                  if init is not None else
@@ -322,7 +323,7 @@ def explain_report(report_line: str, notebooks: Path = NOTEBOOKS) -> Card:
         f"**Billed Duration {f['Billed Duration']:.0f} ms** = {init_part}.\n"
         f"Lambda bills memory × time: {f['Memory Size']:.0f} MB = {f['Memory Size'] / 1024:g} GB, so "
         f"{f['Billed Duration']:.0f} ms × {f['Memory Size'] / 1024:g} GB = **{gb_s:.6f} GB-seconds**, "
-        f"about ${gb_s * price:.10f} at ${price} per GB-s (x86_64), plus $0.0000002 for the request — both inside "
+        f"about ${gb_s * price:.10f} at ${rate} per GB-s (x86_64), plus $0.0000002 for the request — both inside "
         f"the free tier. Max Memory Used ({f.get('Max Memory Used', 0):.0f} MB) is not billed: it tells you how "
         "much of the memory you pay for the function needs."
     )
