@@ -31,13 +31,18 @@ def test_a_card_is_found_by_part_of_its_name_or_prompt():
     assert DECK.find("which limits").name == "limits"
 
 
+def test_a_name_wins_over_a_prompt_that_happens_to_contain_it():
+    deck = Deck("outputs", [Card("403 body", "What is wrong?", "!"), Card("REPORT line", "RequestId: 1403-…", "!")])
+    assert deck.find("403").name == "403 body"
+
+
 def test_an_unknown_or_ambiguous_name_lists_the_cards(capsys):
     DECK.show("security")
     assert capsys.readouterr().out == "no card called 'security'; the cards are: 'cold starts', 'limits'\n"
     DECK.show("what is")
     assert capsys.readouterr().out.startswith("cold starts: What is a cold start?")
     with pytest.raises(KeyError, match="matches 2 cards"):
-        DECK.find("i")
+        DECK.find("s")
 
 
 def test_list_shows_prompts_only(capsys):

@@ -36,17 +36,19 @@ class Deck:
         return len(self.cards)
 
     def find(self, name: str) -> Card:
-        """The card called `name` (any case), or the only card whose name or prompt contains it."""
+        """The card called `name` (any case), else the only card whose name, else whose prompt, contains it."""
         wanted = name.strip().lower()
-        for card in self.cards:
-            if card.name.lower() == wanted:
-                return card
-        matches = [card for card in self.cards if wanted in card.name.lower() or wanted in card.prompt.lower()]
-        if len(matches) == 1:
-            return matches[0]
         names = ", ".join(repr(card.name) for card in self.cards)
-        if matches:
-            raise KeyError(f"{name!r} matches {len(matches)} cards; pick one of: {names}")
+        # Names first: a prompt may quote real output (a request id) that happens to contain the words asked for.
+        for matches in (
+            [card for card in self.cards if card.name.lower() == wanted],
+            [card for card in self.cards if wanted in card.name.lower()],
+            [card for card in self.cards if wanted in card.prompt.lower()],
+        ):
+            if len(matches) == 1:
+                return matches[0]
+            if matches:
+                raise KeyError(f"{name!r} matches {len(matches)} cards; pick one of: {names}")
         raise KeyError(f"no card called {name!r}; the cards are: {names}")
 
     def ask(self, name: str) -> None:
