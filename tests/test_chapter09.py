@@ -189,3 +189,25 @@ def test_q2_a_deployment_that_still_fails_is_explained(goodbye_not_deployed, cap
     fix = boto3.client("apigateway").create_deployment(restApiId=goodbye_not_deployed, stageName="dev")
     said = verdict(chapter09.q2, {"fix": fix, "api_id": goodbye_not_deployed}, capsys)
     assert said.startswith("Incorrect: API Gateway answered 500") and "add_permission" in said
+
+
+def code_cells() -> list[str]:
+    return ["".join(c["source"]) for c in json.loads(NOTEBOOK.read_text())["cells"] if c["cell_type"] == "code"]
+
+
+def test_the_start_over_cell_replaces_the_sandbox_and_deploys_again(no_leaks, monkeypatch, capsys):
+    monkeypatch.chdir(chapter09.NOTEBOOKS)  # the cells' paths are relative to notebooks/
+    first, start_over = code_cells()[0], next(c for c in code_cells() if "START_OVER = False" in c)
+    namespace: dict = {}
+    exec(first, namespace)
+    old = namespace["lab"]
+    try:
+        exec(start_over, namespace)
+        assert namespace["lab"] is old, "Run All leaves the sandbox alone"
+        exec(start_over.replace("START_OVER = False", "START_OVER = True"), namespace)
+        assert not old.running and namespace["lab"].running
+        assert namespace["lab"].account_id != old.account_id
+        assert capsys.readouterr().out.endswith('A new sandbox, hello world deployed again: "Hello, World! from Lambda!"\n')
+    finally:
+        old.stop()
+        namespace["lab"].stop()
