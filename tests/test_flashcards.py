@@ -68,6 +68,12 @@ def test_cards_need_distinct_names():
         Deck("twice", [Card("a", "?", "!"), Card("A", "?", "!")])
 
 
+def test_inline_markdown_italics_leave_globs_and_products_alone():
+    assert to_html('*"Focus on code."* and AWS::Serverless::* resources, 3 * 4') == (
+        '<i>"Focus on code."</i> and AWS::Serverless::* resources, 3 * 4'
+    )
+
+
 def test_inline_markdown_escapes_html_and_keeps_links_code_and_bold():
     assert to_html("<b>x</b> & `a<b` **bold** [ch 3](03_x.ipynb)\nnext") == (
         '&lt;b&gt;x&lt;/b&gt; &amp; <code>a&lt;b</code> <b>bold</b> '
