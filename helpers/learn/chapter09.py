@@ -302,7 +302,7 @@ def report_fields(report_line: str) -> dict[str, float]:
     return fields
 
 
-def billed_gb_seconds(report_line: str) -> float:
+def gb_seconds_of(report_line: str) -> float:
     """The GB-seconds a REPORT line bills: Billed Duration in seconds × Memory Size in GB."""
     fields = report_fields(report_line)
     return fields["Billed Duration"] / 1000 * fields["Memory Size"] / 1024
@@ -312,7 +312,7 @@ def explain_report(report_line: str, notebooks: Path = NOTEBOOKS) -> Card:
     """An "explain this output" card for a real REPORT line: what is billed?"""
     f = report_fields(report_line)
     init = f.get("Init Duration")
-    gb_s = billed_gb_seconds(report_line)
+    gb_s = gb_seconds_of(report_line)
     price = Prices().gb_second("x86_64")
     rate = f"{price:.10f}".rstrip("0")
     init_part = (f"Duration {f['Duration']:.2f} ms + Init Duration {init:.2f} ms, rounded up to the next ms — "
@@ -484,7 +484,7 @@ def _check_gb_seconds(billed_gb_seconds: object, report_line: str) -> str:
         raise Incorrect("give the GB-seconds as a number.")
     f = report_fields(report_line)
     billed, memory, duration = f["Billed Duration"], f["Memory Size"], f["Duration"]
-    expected = billed / 1000 * memory / 1024
+    expected = gb_seconds_of(report_line)
 
     def close(value: float) -> bool:
         return math.isclose(billed_gb_seconds, value, rel_tol=0.005)
