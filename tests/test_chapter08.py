@@ -1,0 +1,137 @@
+"""Chapter 08: its checkers (reference and typical wrong answers, against a sandbox) and its two Lambda functions."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+from helpers.learn import ____, chapter08
+from helpers.steps import LAMBDA_TRUST_POLICY, add_get_route, package_function, wait_until_active
+
+LAMBDA_SRC = Path(__file__).resolve().parent.parent / "lambda_src"
+LOGS_ONLY = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]}
+
+
+def verdict(exercise, namespace, capsys) -> str:
+    exercise.check(namespace)
+    return capsys.readouterr().out.strip()
+
+
+def solved(exercise, **names) -> dict:
+    namespace = dict(names)
+    exec(exercise.solution_code, namespace)
+    return namespace
+
+
+@pytest.fixture
+def chapter(sandbox):
+    """The chapter's starting point: the greetings table, greeter with a logs-only role, GET /hello on dev."""
+    dynamodb, iam = boto3.client("dynamodb"), boto3.client("iam")
+    dynamodb.create_table(TableName="greetings", BillingMode="PAY_PER_REQUEST",
+                          KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+                          AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}])
+    dynamodb.put_item(TableName="greetings", Item={"id": {"S": "hello"}, "text": {"S": "Hello, {name}! from Lambda!"}})
+    role = iam.create_role(RoleName=chapter08.ROLE, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST_POLICY))["Role"]["Arn"]
+    iam.put_role_policy(RoleName=chapter08.ROLE, PolicyName="write-own-logs", PolicyDocument=json.dumps(LOGS_ONLY))
+    boto3.client("lambda").create_function(
+        FunctionName=chapter08.FUNCTION, Runtime="python3.12", Handler="app.lambda_handler", Role=role,
+        Code={"ZipFile": package_function(LAMBDA_SRC / "greeting_from_table")}, Environment={"Variables": {"TABLE_NAME": "greetings"}})
+    wait_until_active(chapter08.FUNCTION)
+    apigateway = boto3.client("apigateway")
+    api_id = apigateway.create_rest_api(name="secure-api")["id"]
+    add_get_route(api_id, "hello", chapter08.FUNCTION)
+    apigateway.create_deployment(restApiId=api_id, stageName="dev")
+    return {"region": "us-east-1", "account_id": sandbox.account_id, "api_id": api_id}
+
+
+def test_least_privilege_checker(chapter, capsys):
+    table = f"arn:aws:dynamodb:us-east-1:{chapter['account_id']}:table/greetings"
+
+    def policy(action, resource=table):
+        return {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}]}
+
+    cases = [
+        (____, "Not attempted"),
+        ("{not json", "Incorrect: that string is not JSON"),
+        (["dynamodb:GetItem"], "Incorrect: a policy document is a dict"),
+        (policy("dynamodb:GetItem", "greetings"), "Incorrect: with this policy the handler's GetItem is still refused"),
+        (policy("dynamodb:GetItem", table.replace("greetings", "greeting")), "Incorrect: with this policy the handler's GetItem is still refused"),
+        (policy("dynamodb:Query"), "Incorrect: with this policy the handler's GetItem is still refused"),
+        (policy("*", "*"), "Incorrect: it works, but it also opens other services"),
+        (policy("dynamodb:GetItem", "*"), "Incorrect: it works, but it lets the function read every table"),
+        (policy("dynamodb:GetItem", "arn:aws:dynamodb:*:*:table/*"), "Incorrect: it works, but it lets the function read every table"),
+        (policy("dynamodb:*"), "Incorrect: it works, but it also allows dynamodb:PutItem, dynamodb:DeleteItem, dynamodb:Scan, dynamodb:DeleteTable"),
+        (policy(["dynamodb:GetItem", "dynamodb:Scan"]), "Incorrect: it works, but it also allows dynamodb:Scan on the table"),
+        ({"Version": "2012-10-17", "Statement": [{"Effect": "Permit", "Action": "dynamodb:GetItem", "Resource": table}]},
+         "Incorrect: IAM would refuse that document (MalformedPolicyDocument)"),
+        ({"Statement": None}, "Incorrect: IAM would refuse that document (MalformedPolicyDocument): bad statement None"),
+        ({"Statement": [{"Effect": "Allow", "Action": "dynamodb:GetItem"}]}, "Incorrect: IAM would refuse that document (MalformedPolicyDocument): each statement needs"),
+    ]
+    for answer, expected in cases:
+        said = verdict(chapter08.q1, {"greeter_policy": answer}, capsys)
+        assert said.startswith(expected), (answer, said)
+    # Before a right answer, no wrong one above reached the role: the function is still refused.
+    refused = boto3.client("lambda").invoke(FunctionName=chapter08.FUNCTION, Payload=b"{}")
+    assert refused.get("FunctionError") == "Unhandled"
+    reference = solved(chapter08.q1, **chapter)
+    assert verdict(chapter08.q1, reference, capsys) == (
+        'Correct: the role may read one table and nothing else; the function answers "Hello, World! from Lambda!".')
+    as_json = {"greeter_policy": json.dumps(reference["greeter_policy"])}
+    assert verdict(chapter08.q1, as_json, capsys).startswith("Correct")
+
+
+def test_source_arn_checker(chapter, capsys):
+    arn = f"arn:aws:execute-api:us-east-1:{chapter['account_id']}:{chapter['api_id']}"
+    api_id = chapter["api_id"]
+    # By exercise 2 the role may read the table (exercise 1), so a wrong SourceArn is the only fault left.
+    boto3.client("iam").put_role_policy(RoleName=chapter08.ROLE, PolicyName=chapter08.INLINE_POLICY,
+                                        PolicyDocument=json.dumps(solved(chapter08.q1, **chapter)["greeter_policy"]))
+    cases = [
+        (____, "Not attempted"),
+        (42, "Incorrect: the SourceArn is a string"),
+        (f"arn:aws:apigateway:us-east-1::/restapis/{api_id}", "Incorrect: the form is arn:aws:execute-api"),
+        (f"arn:aws:execute-api:us-east-1:{chapter['account_id']}:abcdefghij/dev/GET/hello", "Incorrect: that ARN names API 'abcdefghij'"),
+        (f"{arn}/dev/GET//hello", "Incorrect: the path part has no leading slash"),
+        (f"{arn}/prod/GET/hello", "Incorrect: API Gateway answered 500"),
+        (f"{arn}/dev/POST/hello", "Incorrect: API Gateway answered 500"),
+        (f"{arn}/*/GET/hello", "Incorrect: the API answers 200, but the wildcard in stage '*'"),
+        (f"{arn}/*", "Incorrect: the API answers 200, but the wildcard in stage '*'"),
+        (f"{arn}/dev/*/*", "Incorrect: the API answers 200, but the wildcard in method '*', path '*'"),
+    ]
+    for answer, expected in cases:
+        said = verdict(chapter08.q2, {"source_arn": answer, "api_id": api_id}, capsys)
+        assert said.startswith(expected), (answer, said)
+    said = verdict(chapter08.q2, solved(chapter08.q2, **chapter), capsys)
+    assert said == 'Correct: the API answers 200 "Hello, World! from Lambda!", and only dev\'s GET /hello may invoke the function.'
+    statements = json.loads(boto3.client("lambda").get_policy(FunctionName=chapter08.FUNCTION)["Policy"])["Statement"]
+    assert [s["Condition"]["ArnLike"]["AWS:SourceArn"] for s in statements] == [f"{arn}/dev/GET/hello"]
+    assert statements[0]["Condition"]["StringEquals"]["AWS:SourceAccount"] == chapter["account_id"]
+
+
+def load_handler(folder: str):
+    spec = importlib.util.spec_from_file_location(f"{folder}_app", LAMBDA_SRC / folder / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.lambda_handler
+
+
+METHOD_ARN = "arn:aws:execute-api:us-east-1:123456789012:abcdefghij/dev/GET/me/settings"
+
+
+def test_the_authorizer_allows_denies_and_refuses(monkeypatch):
+    authorize = load_handler("token_authorizer")
+    allowed = authorize({"type": "TOKEN", "authorizationToken": "Bearer allow-alice", "methodArn": METHOD_ARN}, None)
+    assert allowed["principalId"] == "alice" and allowed["context"] == {"user": "alice", "plan": "gold"}
+    assert allowed["policyDocument"]["Statement"] == [{"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": METHOD_ARN}]
+    denied = authorize({"type": "REQUEST", "headers": {"X-User-Token": "deny-mallory"}, "methodArn": METHOD_ARN}, None)
+    assert denied["policyDocument"]["Statement"][0]["Effect"] == "Deny"
+    with pytest.raises(Exception, match="^Unauthorized$"):
+        authorize({"type": "REQUEST", "headers": None, "methodArn": METHOD_ARN}, None)
+    monkeypatch.setenv("POLICY_SCOPE", "stage")
+    scoped = authorize({"type": "TOKEN", "authorizationToken": "Bearer allow-bob", "methodArn": METHOD_ARN}, None)
+    assert scoped["policyDocument"]["Statement"][0]["Resource"] == "arn:aws:execute-api:us-east-1:123456789012:abcdefghij/dev/*"
