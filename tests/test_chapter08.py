@@ -135,3 +135,61 @@ def test_the_authorizer_allows_denies_and_refuses(monkeypatch):
     monkeypatch.setenv("POLICY_SCOPE", "stage")
     scoped = authorize({"type": "TOKEN", "authorizationToken": "Bearer allow-bob", "methodArn": METHOD_ARN}, None)
     assert scoped["policyDocument"]["Statement"][0]["Resource"] == "arn:aws:execute-api:us-east-1:123456789012:abcdefghij/dev/*"
+
+
+@pytest.fixture
+def partner_route(chapter):
+    """GET /partner with apiKeyRequired on dev, a 5-a-day plan for another partner, and Globex's key in no plan."""
+    apigateway, api_id = boto3.client("apigateway"), chapter["api_id"]
+    boto3.client("iam").put_role_policy(RoleName=chapter08.ROLE, PolicyName=chapter08.INLINE_POLICY,
+                                        PolicyDocument=json.dumps(solved(chapter08.q1, **chapter)["greeter_policy"]))
+    root = next(r["id"] for r in apigateway.get_resources(restApiId=api_id)["items"] if r["path"] == "/")
+    partner = apigateway.create_resource(restApiId=api_id, parentId=root, pathPart="partner")["id"]
+    apigateway.put_method(restApiId=api_id, resourceId=partner, httpMethod="GET", authorizationType="NONE", apiKeyRequired=True)
+    function_arn = boto3.client("lambda").get_function_configuration(FunctionName=chapter08.FUNCTION)["FunctionArn"]
+    apigateway.put_integration(restApiId=api_id, resourceId=partner, httpMethod="GET", type="AWS_PROXY", integrationHttpMethod="POST",
+                               uri=f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{function_arn}/invocations")
+    boto3.client("lambda").add_permission(FunctionName=chapter08.FUNCTION, StatementId="partner", Action="lambda:InvokeFunction",
+                                          Principal="apigateway.amazonaws.com",
+                                          SourceArn=f"arn:aws:execute-api:us-east-1:{chapter['account_id']}:{api_id}/dev/GET/partner")
+    apigateway.create_deployment(restApiId=api_id, stageName="dev")
+    apigateway.create_deployment(restApiId=api_id, stageName="prod")
+    basic = apigateway.create_usage_plan(name="partners-basic", apiStages=[{"apiId": api_id, "stage": "dev"}],
+                                         quota={"limit": 5, "period": "DAY"})["id"]
+    return {**chapter, "apigateway": apigateway, "basic_plan": basic,
+            "globex_key": apigateway.create_api_key(name="partner-globex", enabled=True)}
+
+
+def test_usage_plan_checker(partner_route, capsys):
+    apigateway, api_id, key = partner_route["apigateway"], partner_route["api_id"], partner_route["globex_key"]
+
+    def plan(name, stages=("dev",), quota=None):
+        return apigateway.create_usage_plan(name=name, apiStages=[{"apiId": api_id, "stage": s} for s in stages],
+                                            **({"quota": quota} if quota else {}))["id"]
+
+    def check(plan_id):
+        return verdict(chapter08.q3, {"globex_plan_id": plan_id, "globex_key": key, "api_id": api_id}, capsys)
+
+    assert check(____).startswith("Not attempted")
+    assert check(apigateway.create_usage_plan).startswith("Incorrect: globex_plan_id is the id string")
+    assert check("nosuchplan").startswith("Incorrect: there is no usage plan 'nosuchplan'")
+    assert check(plan("wrong-stage", ("prod",), {"limit": 100, "period": "DAY"})).startswith(
+        "Incorrect: the plan does not list this API's dev stage")
+    assert check(plan("two-stages", ("dev", "prod"), {"limit": 100, "period": "DAY"})).startswith(
+        "Incorrect: the plan admits the key to more than stage dev")
+    assert check(plan("no-quota")).startswith("Incorrect: the plan's quota is None per None")
+    # The typical shortcut: put Globex's key in the first partner's plan.
+    apigateway.create_usage_plan_key(usagePlanId=partner_route["basic_plan"], keyId=key["id"], keyType="API_KEY")
+    assert check(partner_route["basic_plan"]).startswith("Incorrect: the plan's quota is 5 per DAY; Globex bought 100 per DAY")
+    apigateway.delete_usage_plan_key(usagePlanId=partner_route["basic_plan"], keyId=key["id"])
+    right_but_empty = plan("globex-empty", quota={"limit": 100, "period": "DAY"})
+    assert check(right_but_empty).startswith("Incorrect: the key is not in the plan yet")
+    apigateway.update_api_key(apiKey=key["id"], patchOperations=[{"op": "replace", "path": "/enabled", "value": "false"}])
+    apigateway.create_usage_plan_key(usagePlanId=right_but_empty, keyId=key["id"], keyType="API_KEY")
+    assert check(right_but_empty).startswith("Incorrect: with Globex's key: API Gateway answered 403")
+    apigateway.update_api_key(apiKey=key["id"], patchOperations=[{"op": "replace", "path": "/enabled", "value": "true"}])
+    apigateway.delete_usage_plan_key(usagePlanId=right_but_empty, keyId=key["id"])
+    reference = solved(chapter08.q3, apigateway=apigateway, api_id=api_id, globex_key=key)
+    said = check(reference["globex_plan_id"])
+    assert said == ('Correct: Globex\'s key gets 200 "Hello, World! from Lambda!", '
+                    'no key still gets 403 {"message":"Forbidden"}.'), said

@@ -1,4 +1,4 @@
-"""Chapter 08 exercises: a least-privilege execution role, and the SourceArn that lets the API in again."""
+"""Chapter 08 exercises: a least-privilege execution role, the SourceArn that lets the API in again, a usage plan for a new key."""
 
 from __future__ import annotations
 
@@ -106,6 +106,35 @@ def _check_source_arn(source_arn: object, api_id: str) -> str:
     return f"the API answers {answer.status_code} {answer.text}, and only dev's GET /hello may invoke the function."
 
 
+def _check_usage_plan(globex_plan_id: object, globex_key: dict, api_id: str) -> str:
+    apigateway = boto3.client("apigateway")
+    if not isinstance(globex_plan_id, str):
+        raise Incorrect("globex_plan_id is the id string of a usage plan: create_usage_plan(...)['id'].")
+    try:
+        plan = apigateway.get_usage_plan(usagePlanId=globex_plan_id)
+    except apigateway.exceptions.NotFoundException:
+        raise Incorrect(f"there is no usage plan {globex_plan_id!r}: use the id create_usage_plan returned.") from None
+    stages = {(s.get("apiId"), s.get("stage")) for s in plan.get("apiStages") or []}
+    if (api_id, "dev") not in stages:
+        raise Incorrect(f"the plan does not list this API's dev stage: apiStages=[{{'apiId': api_id, 'stage': 'dev'}}].")
+    if len(stages) > 1:
+        raise Incorrect(f"the plan admits the key to more than stage dev: {sorted(stages)}.")
+    quota = plan.get("quota") or {}
+    if (quota.get("limit"), quota.get("period")) != (100, "DAY"):
+        raise Incorrect(f"the plan's quota is {quota.get('limit')} per {quota.get('period')}; Globex bought 100 per DAY.")
+    keys = {k["id"] for k in apigateway.get_usage_plan_keys(usagePlanId=globex_plan_id)["items"]}
+    if globex_key["id"] not in keys:
+        raise Incorrect("the key is not in the plan yet: create_usage_plan_key(usagePlanId=..., keyId=globex_key['id'], keyType='API_KEY').")
+    url = invoke_url(api_id, "dev", "/partner")
+    with_key = requests.get(url, headers={"x-api-key": globex_key["value"]}, timeout=10)
+    if with_key.status_code != 200:
+        raise Incorrect(f"with Globex's key: {explain(with_key)}")
+    without = requests.get(url, timeout=10)
+    if without.status_code != 403:
+        raise Incorrect(f"without a key the API answers {without.status_code}; it should stay 403 Forbidden.")
+    return f"Globex's key gets 200 {with_key.text}, no key still gets 403 {without.text}."
+
+
 q1 = Exercise(
     "q1", ("greeter_policy",), _check_least_privilege,
     "one statement: Effect Allow, Action dynamodb:GetItem, Resource arn:aws:dynamodb:<region>:<account id>:table/greetings.",
@@ -122,4 +151,12 @@ q2 = Exercise(
     "q2", ("source_arn", "api_id"), _check_source_arn,
     "the execute-api ARN of one method on one stage: arn:aws:execute-api:<region>:<account id>:<api id>/dev/GET/hello.",
     'source_arn = f"arn:aws:execute-api:{region}:{account_id}:{api_id}/dev/GET/hello"',
+)
+q3 = Exercise(
+    "q3", ("globex_plan_id", "globex_key", "api_id"), _check_usage_plan,
+    "a new plan (create_usage_plan with apiStages and quota), then create_usage_plan_key for Globex's key.",
+    '''globex_plan_id = apigateway.create_usage_plan(
+    name="partners-globex", apiStages=[{"apiId": api_id, "stage": "dev"}], quota={"limit": 100, "period": "DAY"},
+)["id"]
+apigateway.create_usage_plan_key(usagePlanId=globex_plan_id, keyId=globex_key["id"], keyType="API_KEY")''',
 )
