@@ -12,7 +12,7 @@ from .backend import FunctionNotFound, GatewayBackend, IntegrationTimedOut
 from .context import InvocationContext
 from .errors import AccessDenied, AuthorizerConfigurationError, Unauthorized
 from .lambda_calls import execute_api_arn, invoke, permitted_function
-from .policies import MalformedPolicy, authorizer_policy_allows
+from .policies import MalformedPolicy, authorizer_policy_effects
 from .proxy_event import request_fields
 
 DEFAULT_TTL_S = 300
@@ -77,11 +77,13 @@ class LambdaAuthorization:
         # The policy is re-evaluated against every request's ARN, cached or not: a cached
         # policy that names only the first method's ARN denies the others (a classic surprise).
         try:
-            allowed = authorizer_policy_allows(output.get("policyDocument"), method_arn)
+            effects = authorizer_policy_effects(output.get("policyDocument"), method_arn)
         except MalformedPolicy as error:
             raise AuthorizerConfigurationError(str(error)) from None
-        if not allowed:
-            raise AccessDenied(f"policy does not allow {method_arn}")
+        if "Deny" in effects:  # IAM's rule: an explicit Deny wins over any Allow
+            raise AccessDenied(f"policy denies {method_arn}")
+        if "Allow" not in effects:
+            raise AccessDenied(f"policy does not allow {method_arn}", message=AccessDenied.implicit_message)
         ctx.authorizer = {
             "principalId": output.get("principalId"),
             "integrationLatency": latency_ms,

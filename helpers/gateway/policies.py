@@ -40,8 +40,8 @@ def _action_matches(statement: dict[str, Any], action: str) -> bool:
     )
 
 
-def authorizer_policy_allows(policy: Any, method_arn: str) -> bool:
-    """Whether a Lambda authorizer's policy document allows execute-api:Invoke on method_arn."""
+def authorizer_policy_effects(policy: Any, method_arn: str) -> set[str]:
+    """The effects ("Allow", "Deny") of a Lambda authorizer's statements on execute-api:Invoke of method_arn."""
     matches = []
     for statement in _statements(policy):
         if "Action" not in statement or "Resource" not in statement:
@@ -50,8 +50,8 @@ def authorizer_policy_allows(policy: Any, method_arn: str) -> bool:
         if not all(isinstance(r, str) for r in resources):
             raise MalformedPolicy("Resource must be strings")
         if _action_matches(statement, "execute-api:Invoke") and any(arn_like(r, method_arn) for r in resources):
-            matches.append(statement)
-    return _decide(matches)
+            matches.append(statement["Effect"])
+    return set(matches)
 
 
 def lambda_policy_allows(policy: dict[str, Any] | None, *, source_arn: str, account_id: str) -> bool:
