@@ -179,11 +179,11 @@ def test_refusal_state_seams():
 
 
 def test_binary_media_types_patch_seam():
-    # moto_link.use_binary_media_type_paths wraps RestAPI.apply_patch_operations.
+    # moto_link.use_aws_rest_api_patches wraps RestAPI.apply_patch_operations.
     from helpers.sandbox import moto_link
     from moto.apigateway.models import RestAPI, apigateway_backends
 
-    moto_link.use_binary_media_type_paths()
+    moto_link.use_aws_rest_api_patches()
     assert list(inspect.signature(moto_link._original_patch_rest_api).parameters) == ["self", "patch_operations"]
     backend = apigateway_backends["123456789012"]["eu-west-3"]
     try:

@@ -100,7 +100,7 @@ def request_context(ctx: InvocationContext) -> dict[str, Any]:
         "httpMethod": request.method,
         "extendedRequestId": ctx.extended_request_id,
         "requestTime": format_request_time(ctx.received_at),
-        "path": f"/{request.stage}{request.path}",
+        "path": request.stage_path,
         "accountId": ctx.account_id,
         "protocol": request.protocol,
         "stage": request.stage,

@@ -277,5 +277,5 @@ def mount_gateway(sandbox: "Sandbox") -> SandboxGateway:
     sandbox.front_door.mount(_ALL_METHODS, INVOKE_URL_PATH, gateway.app, signed=False)
     sandbox.front_door.mount(["POST"], CREATE_DEPLOYMENT_PATH, backend.create_deployment_app)
     sandbox.front_door.mount(["POST"], CREATE_REST_API_PATH, backend.create_rest_api_app)
-    moto_link.use_binary_media_type_paths()
+    moto_link.use_aws_rest_api_patches()
     return gateway

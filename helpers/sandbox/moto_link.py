@@ -327,12 +327,12 @@ def cloudwatch_role_arn(account_id: str, region: str) -> str | None:
 _original_patch_rest_api: Any = None
 
 
-def use_binary_media_type_paths() -> None:
-    """Apply UpdateRestApi's /binaryMediaTypes/<type> operations as API Gateway does (moto reads them as values).
+def use_aws_rest_api_patches() -> None:
+    """Apply UpdateRestApi's /binaryMediaTypes/<type> and remove /description as API Gateway does.
 
     The media type is the path's last segment with "/" escaped as "~1" (RFC 6901): add appends it,
     remove drops it, replace drops it and appends the operation's value (recorded on AWS: the new type
-    goes last).
+    goes last); moto reads the value instead. A removed description is gone (moto leaves "").
     """
     global _original_patch_rest_api
     from moto.apigateway.models import RestAPI
@@ -346,6 +346,9 @@ def use_binary_media_type_paths() -> None:
             others = []
             for op in patch_operations:
                 path = op.get("path") or ""
+                if path == "/description" and op.get("op") == "remove":
+                    self.description = None
+                    continue
                 if not path.startswith("/binaryMediaTypes/"):
                     others.append(op)
                     continue
