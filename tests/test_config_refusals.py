@@ -183,6 +183,19 @@ def test_malformed_policy_documents_are_refused_in_iams_words(sandbox):
         assert _error(lambda: call("not json"))[:3] == (400, "MalformedPolicyDocument", "Syntax errors in policy.")
 
 
+def test_trust_policies_are_checked_as_iam_checks_them(sandbox):
+    iam = boto3.client("iam")
+    with_resource = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole", "Resource": "*"}]})
+    for document, message in (("trust.json", "This policy contains invalid Json"),  # the CLI without file://
+                              (with_resource, "Has prohibited field Resource")):
+        assert _error(lambda: iam.create_role(RoleName="r", AssumeRolePolicyDocument=document))[:3] == (
+            400, "MalformedPolicyDocument", message)
+    iam.create_role(RoleName="r", AssumeRolePolicyDocument=TRUST)
+    assert _error(lambda: iam.update_assume_role_policy(RoleName="r", PolicyDocument=with_resource))[1] == (
+        "MalformedPolicyDocument")
+
+
 def test_query_and_json_services_answer_in_their_own_protocol(sandbox):
     iam = boto3.client("iam", config=NO_CLIENT_CHECKS)
     assert _error(lambda: iam.create_role(RoleName="r" * 65, AssumeRolePolicyDocument=TRUST))[:3] == (

@@ -10,6 +10,7 @@ RULES for its operation may refuse it with the service's own code and words. The
 from __future__ import annotations
 
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
@@ -341,6 +342,22 @@ def binary_media_types_path(request: ControlRequest) -> Refusal | None:
     return None
 
 
+def trust_policy(request: ControlRequest) -> Refusal | None:
+    """A role's trust policy that is not JSON, or names a Resource (moto checks only permission policies)."""
+    text = request.params.get("AssumeRolePolicyDocument", request.params.get("PolicyDocument"))
+    if not isinstance(text, str):
+        return None
+    try:
+        document = json.loads(text)
+    except ValueError:
+        return Refusal(400, "MalformedPolicyDocument", "This policy contains invalid Json")
+    statements = document.get("Statement") if isinstance(document, dict) else None
+    for statement in statements if isinstance(statements, list) else [statements]:
+        if isinstance(statement, dict) and "Resource" in statement:
+            return Refusal(400, "MalformedPolicyDocument", "Has prohibited field Resource")
+    return None
+
+
 def _rule(service: str, operations: Iterable[str], check: Callable[[ControlRequest], Refusal | None]) -> Rule:
     return Rule(service, frozenset(operations), check)
 
@@ -352,4 +369,5 @@ RULES: tuple[Rule, ...] = (
     _rule("apigateway", ["PutIntegration"], proxy_integration_target),
     _rule("apigateway", ["UpdateStage"], logging_without_account_role),
     _rule("apigateway", ["UpdateRestApi"], binary_media_types_path),
+    _rule("iam", ["CreateRole", "UpdateAssumeRolePolicy"], trust_policy),
 )

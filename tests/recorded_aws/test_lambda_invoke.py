@@ -2,8 +2,9 @@
 
 Each row is a fact taken from a public recording of AWS's answer (LocalStack's AWS-validated
 snapshots, tests/aws/services/lambda_/test_lambda.snapshot.json and test_lambda_api.snapshot.json,
-recorded 2022-2026; the test names are given per row), restated here as scenario -> expected
-status, error code, message or payload. The sandbox must give the same answer through plain boto3.
+recorded 2022-2026; the test names are given per row; one row quotes AWS's answer as reported in
+public issues), restated here as scenario -> expected status, error code, message or payload. The
+sandbox must give the same answer through plain boto3.
 """
 
 from __future__ import annotations
@@ -148,6 +149,10 @@ ROWS = [
              _invoke(Payload=b"n\x87r\x9e\xe9\xb5\xd7I\xee\x9bmt"), 400,
              ("InvalidRequestContentException",
               r"Could not parse request body into json: Could not parse payload into json: .+$")),
+    Recorded("a synchronous payload over 6 MB", "reported in AWS answers (Status Code: 413), not a snapshot",
+             _invoke(Payload=b'"' + b"x" * 6291456 + b'"'), 413,
+             ("RequestEntityTooLargeException",
+              "Request must be smaller than 6291456 bytes for the InvokeFunction operation")),
     Recorded("provisioned concurrency on $LATEST",
              "TestLambdaProvisionedConcurrency::test_provisioned_concurrency_exceptions",
              lambda client, sandbox: client.put_provisioned_concurrency_config(
