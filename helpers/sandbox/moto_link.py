@@ -228,6 +228,11 @@ def api_snapshot(account_id: str, region: str, api_id: str) -> dict[str, Any] | 
     })
 
 
+def cloudwatch_role_arn(account_id: str, region: str) -> str | None:
+    """GetAccount's cloudwatchRoleArn: the role API Gateway writes CloudWatch logs with, or None."""
+    return apigateway_backend(account_id, region).get_account().cloudwatch_role_arn or None
+
+
 def api_key_by_value(account_id: str, region: str, value: str) -> dict[str, Any] | None:
     """GetApiKey(includeValue=True) shape of the key with this value, or None."""
     for key in list(apigateway_backend(account_id, region).keys.values()):
@@ -317,11 +322,6 @@ def path_part(account_id: str, region: str, api_id: str, resource_id: str) -> st
     api = apigateway_backend(account_id, region).apis.get(api_id)
     resource = None if api is None else api.resources.get(resource_id)
     return None if resource is None else (resource.path_part or "")
-
-
-def cloudwatch_role_arn(account_id: str, region: str) -> str | None:
-    """The account's API Gateway CloudWatch Logs role (UpdateAccount /cloudwatchRoleArn), or None."""
-    return apigateway_backend(account_id, region).account.cloudwatch_role_arn or None
 
 
 _original_patch_rest_api: Any = None
