@@ -111,6 +111,29 @@ def test_reserved_concurrency_must_leave_100_unreserved(sandbox):
     # A function's own reservation is replaced, not added to.
     assert client.put_function_concurrency(FunctionName="a", ReservedConcurrentExecutions=500)[
         "ReservedConcurrentExecutions"] == 500
+    # GetAccountSettings shows what is left (its keys as recorded on AWS, test_account_settings).
+    settings = client.get_account_settings()
+    assert sorted(settings["AccountLimit"]) == ["CodeSizeUnzipped", "CodeSizeZipped", "ConcurrentExecutions",
+                                                "TotalCodeSize", "UnreservedConcurrentExecutions"]
+    assert (settings["AccountLimit"]["ConcurrentExecutions"], settings["AccountLimit"]["UnreservedConcurrentExecutions"]) == (
+        1000, 100)
+    assert settings["AccountUsage"]["FunctionCount"] == 2 and settings["AccountUsage"]["TotalCodeSize"] > 0
+
+
+def test_provisioned_concurrency_comes_out_of_the_reserved_concurrency(sandbox):
+    client = boto3.client("lambda")
+    _create(client, "p", _role())
+    version = client.publish_version(FunctionName="p")["Version"]
+    client.put_function_concurrency(FunctionName="p", ReservedConcurrentExecutions=2)
+    status, code, message, response = _error(lambda: client.put_provisioned_concurrency_config(
+        FunctionName="p", Qualifier=version, ProvisionedConcurrentExecutions=3))
+    assert (status, code, message, response["Type"]) == (
+        400, "InvalidParameterValueException",
+        "Requested Provisioned Concurrency should not be greater than the reservedConcurrentExecution for function",
+        "User")
+    assert client.put_provisioned_concurrency_config(FunctionName="p", Qualifier=version,
+                                                     ProvisionedConcurrentExecutions=2)["RequestedProvisionedConcurrentExecutions"] == 2
+    client.delete_provisioned_concurrency_config(FunctionName="p", Qualifier=version)
 
 
 def test_api_gateway_refusals(sandbox):

@@ -175,7 +175,13 @@ def test_refusal_state_seams():
 
     assert "self.cloudwatch_role_arn" in inspect.getsource(Account)
     assert "self.path_part" in inspect.getsource(Resource.__init__) and "self.parent_id" in inspect.getsource(Resource.__init__)
-    assert list(inspect.signature(LambdaBackend.list_functions).parameters)[0] == "self"
+    from moto.awslambda.models import LambdaFunction, LambdaStorage
+
+    # moto_link.account_usage and other_reserved_concurrency read the storage (moto's listing deep-copies).
+    assert "self._lambdas = LambdaStorage(" in inspect.getsource(LambdaBackend.__init__)
+    assert "self._functions" in inspect.getsource(LambdaStorage.__init__)
+    assert '"versions"' in inspect.getsource(LambdaStorage) and '"latest"' in inspect.getsource(LambdaStorage)
+    assert "self.code_size" in inspect.getsource(LambdaFunction)
 
 
 def test_binary_media_types_patch_seam():

@@ -16,6 +16,9 @@ from .config_refusals import ACCOUNT_CONCURRENCY, MINIMUM_UNRESERVED
 
 INVOKE_PATH = r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$"
 PROVISIONED_PATH = r"^/2019-09-30/functions/(?P<name>[^/]+)/provisioned-concurrency/?$"
+ACCOUNT_SETTINGS_PATH = r"^/2016-08-19/account-settings/?$"
+# The default limits GetAccountSettings reports (the two code sizes as recorded in AWS's refusals).
+_ACCOUNT_LIMIT = {"TotalCodeSize": 80530636800, "CodeSizeUnzipped": 262144000, "CodeSizeZipped": 52428800}
 _REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request", 404: "Not Found",
             409: "Conflict", 413: "Request Entity Too Large", 429: "Too Many Requests",
             500: "Internal Server Error", 502: "Bad Gateway"}
@@ -145,6 +148,19 @@ class LambdaService:
             return {"message": "Specified ConcurrentExecutions for function decreases account's "
                                f"UnreservedConcurrentExecution below its minimum value of [{MINIMUM_UNRESERVED}]."}
         return None
+
+    # GetAccountSettings (moto has none): the limits, and what reserved concurrency leaves unreserved.
+
+    def account_settings_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """WSGI app for GET /2016-08-19/account-settings/."""
+        region = _region(environ)
+        functions, code_size = moto_link.account_usage(self.account_id, region)
+        unreserved = ACCOUNT_CONCURRENCY - moto_link.other_reserved_concurrency(self.account_id, region, "")
+        return _json(start_response, 200, {
+            "AccountLimit": {**_ACCOUNT_LIMIT, "ConcurrentExecutions": ACCOUNT_CONCURRENCY,
+                             "UnreservedConcurrentExecutions": unreserved},
+            "AccountUsage": {"TotalCodeSize": code_size, "FunctionCount": functions},
+        })
 
     def _list(self, start_response: Callable[..., Any], name: str, region: str) -> Iterable[bytes]:
         function_name = name.split(":function:")[-1].split(":")[0]

@@ -295,12 +295,23 @@ def parse_request(service: str, environ: dict[str, Any], body: bytes) -> ParsedR
     return ParsedRequest(operation, protocol, params)
 
 
+def _function_groups(account_id: str, region: str) -> list[dict[str, Any]]:
+    # moto's own listing deep-copies every function, code included; its storage is read as it is.
+    return list(lambda_backend(account_id, region)._lambdas._functions.values())
+
+
 def other_reserved_concurrency(account_id: str, region: str, function_name: str) -> int:
     """The reserved concurrency of every function of the Region but `function_name` (a name or ARN), summed."""
-    backend = lambda_backend(account_id, region)
     name = function_name.split(":function:")[-1].split(":")[0]
-    return sum(int(fn.reserved_concurrency or 0) for fn in backend.list_functions()
-               if fn.function_name != name)
+    return sum(int(group["latest"].reserved_concurrency or 0) for group in _function_groups(account_id, region)
+               if group["latest"].function_name != name)
+
+
+def account_usage(account_id: str, region: str) -> tuple[int, int]:
+    """(function count, total code size in bytes of every function version) in a Region."""
+    groups = _function_groups(account_id, region)
+    code = sum(int(fn.code_size or 0) for group in groups for fn in [group["latest"], *group["versions"]])
+    return len(groups), code
 
 
 def reserved_concurrency(account_id: str, region: str, function_name: str) -> int | None:

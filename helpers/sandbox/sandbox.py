@@ -13,7 +13,7 @@ from . import deferred_imports, moto_link
 from .apigateway_backend import mount_gateway
 from .credentials import Credentials
 from .front_door import FrontDoor
-from .lambda_service import INVOKE_PATH, PROVISIONED_PATH, LambdaService
+from .lambda_service import ACCOUNT_SETTINGS_PATH, INVOKE_PATH, PROVISIONED_PATH, LambdaService
 from .process_env import owners, sandbox_variables
 from .server import LOOPBACK, LoopbackServer
 from .telemetry import Telemetry
@@ -56,6 +56,7 @@ class Sandbox:
         self.lambda_service = LambdaService(self.engine, account, self.front_door.moto_app)
         self.front_door.mount(["POST"], INVOKE_PATH, self.lambda_service.invoke_app)
         self.front_door.mount(["PUT", "GET", "DELETE"], PROVISIONED_PATH, self.lambda_service.provisioned_app)
+        self.front_door.mount(["GET"], ACCOUNT_SETTINGS_PATH, self.lambda_service.account_settings_app)
         self.gateway = mount_gateway(self)
         moto_link.route_invocations(account, self.lambda_service.run_for_moto)
         _use_aws_managed_policies(True)
