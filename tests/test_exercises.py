@@ -4,13 +4,22 @@ from __future__ import annotations
 
 import json
 
+import importlib.util
+import shutil
+from json import dumps  # noqa: F401 - a name a learner's handler may lean on by mistake
+from pathlib import Path
+
 import boto3
+import nbformat
 import pytest
+import requests
 
 from helpers.cost import monthly_cost
 from helpers.learn import ____, chapter01, chapter02
 from helpers.steps import create_basic_execution_role, package_function
 from tests.test_steps import HELLO_WORLD
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def verdict(exercise, namespace, capsys) -> str:
@@ -92,6 +101,8 @@ def test_chapter02_a_call_on_another_function_is_pointed_out(hello_world_api, ca
 
 
 from helpers.learn import chapter03, chapter04  # noqa: E402
+from helpers.deployment_package import zip_files  # noqa: E402
+from helpers.learn.handler_code import module_source, run_unit_tests  # noqa: E402
 from helpers.steps import deploy_hello_world_api, invoke_url  # noqa: E402
 
 
@@ -160,24 +171,84 @@ def test_chapter03_forgotten_permission_is_named(deployed, capsys):
     assert "lambda.add_permission statement is missing" in message
 
 
+def notebook_file(name: str) -> str:
+    """The text chapter 04 writes into `name` (its unit tests), taken from the notebook itself."""
+    chapter = nbformat.read(ROOT / "notebooks" / "04_test_the_api.ipynb", as_version=4)
+    marker = f'Path(work_dir, "{name}").write_text(\'\'\''
+    cell = next(c.source for c in chapter.cells if marker in c.source)
+    return cell.split(marker, 1)[1].split("\'\'\')", 1)[0]
+
+
+@pytest.fixture
+def work_dir(tmp_path):
+    shutil.copy(HELLO_WORLD / "app.py", tmp_path)
+    for name in ("test_app.py", "test_name.py"):
+        (tmp_path / name).write_text(notebook_file(name))
+    return str(tmp_path)
+
+
+def body_is_a_dict(event, context):
+    return {"statusCode": 200, "body": {"message": "Hello, World! from Lambda!"}}
+
+
+def bare_string(event, context):
+    return "Hello, World! from Lambda!"
+
+
+def server_error(event, context):
+    return {"statusCode": 500, "body": json.dumps("Hello, World! from Lambda!")}
+
+
+def raises(event, context):
+    return {"statusCode": 200, "body": json.dumps(greeting)}  # noqa: F821 - the learner's typo
+
+
+# `dumps` is imported in this file, not in the app.py the checker writes.
+def needs_a_notebook_name(event, context):
+    return {"statusCode": 200, "body": dumps("Hello, World! from Lambda!")}
+
+
 @pytest.mark.parametrize(
-    ("stage", "path", "expected"),
+    ("handler", "expected"),
     [
-        ("dev", "/hello", "Correct"),
-        ("prod", "/hello", "Incorrect: the stage in the URL is wrong: this API has only dev"),
-        ("dev", "/", "Incorrect: you forgot to append the resource path /hello"),
-        ("dev", "/Hello", "Incorrect: paths are case-sensitive"),
-        ("dev", "/goodbye", "Incorrect: API Gateway answered 403"),
+        (body_is_a_dict, "Incorrect: the body is a dict; it must be a string (json.dumps it), or API Gateway answers 502."),
+        (bare_string, "Incorrect: return a proxy response"),
+        (server_error, "Incorrect: statusCode is 500"),
+        (raises, "Incorrect: your handler (for GET /hello) raised NameError: name 'greeting' is not defined"),
+        (needs_a_notebook_name, "Incorrect: with your handler as app.py, the unit tests fail:\nFAILED test_get_hello_says_hello_world\n"
+                                "    return {\"statusCode\": 200, \"body\": dumps(\"Hello, World! from Lambda!\")}\n"
+                                "E   NameError: name 'dumps' is not defined"),
+        ("not a function", "Incorrect: define a function"),
     ],
 )
-def test_chapter04_url_checker(deployed, stage, path, expected, capsys):
-    url = invoke_url(deployed, stage, path)
-    assert verdict(chapter04.q1, {"hello_url": url, "api_id": deployed}, capsys).startswith(expected)
+def test_chapter04_fixed_handler_checker(deployed, work_dir, handler, expected, capsys):
+    url = invoke_url(deployed, "dev", "/hello")
+    assert verdict(chapter04.q1, {"fixed_handler": handler, "work_dir": work_dir, "url": url}, capsys).startswith(expected)
 
 
-def test_chapter04_url_reference_solution(deployed, capsys):
-    namespace = solved(chapter04.q1, invoke_url=invoke_url, api_id=deployed)
-    assert verdict(chapter04.q1, namespace, capsys).startswith("Correct")
+def learner_module(tmp_path, source: str):
+    """Import a solution as if written in a cell: a file, so its source can be read and deployed."""
+    path = tmp_path / "learner_cell.py"
+    path.write_text("import json\n\n" + source + "\n")
+    spec = importlib.util.spec_from_file_location("learner_cell", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_chapter04_fixed_handler_is_deployed_and_called(deployed, work_dir, tmp_path, capsys):
+    url = invoke_url(deployed, "dev", "/hello")
+    fixed = learner_module(tmp_path, chapter04.q1.solution_code).fixed_handler
+    boto3.client("lambda").update_function_code(FunctionName="hello-world-api", ZipFile=zip_files({"app.py": module_source(body_is_a_dict)}))
+    assert requests.get(url, timeout=10).status_code == 502
+    assert verdict(chapter04.q1, {"fixed_handler": fixed, "work_dir": work_dir, "url": url}, capsys).startswith("Correct")
+    assert requests.get(url, timeout=10).text == '"Hello, World! from Lambda!"'
+    assert "def fixed_handler" in (Path(work_dir) / "app.py").read_text()
+
+
+def default_dict_on_none(event, context):
+    name = event.get("queryStringParameters", {}).get("name") or "World"
+    return {"statusCode": 200, "body": json.dumps(f"Hello, {name}! from Lambda!")}
 
 
 def crashes_without_query(event, context):
@@ -204,17 +275,40 @@ def wrong_format(event, context):
 @pytest.mark.parametrize(
     ("handler", "expected"),
     [
-        (crashes_without_query, "Incorrect: your handler raised TypeError ('NoneType' object is not subscriptable) for a request without a query string"),
-        (key_error, "Incorrect: your handler raised KeyError 'name'"),
-        (dict_body, "Incorrect: the body must be a string"),
+        (default_dict_on_none, "Incorrect: your handler (for GET /hello) raised AttributeError: 'NoneType' object has no attribute 'get'"
+                               " — queryStringParameters is None when the URL has no query string"),
+        (crashes_without_query, "Incorrect: your handler (for GET /hello) raised TypeError: 'NoneType' object is not subscriptable"
+                                " — queryStringParameters is None when the URL has no query string"),
+        (key_error, "Incorrect: your handler (for GET /hello) raised KeyError: 'name' — use .get()"),
+        (dict_body, "Incorrect: the body is a dict; it must be a string"),
         (forgets_default, "Incorrect: without a name it says 'Hello, None! from Lambda!'"),
         (wrong_format, "Incorrect: for ?name=Ada it says 'Hi Ada'"),
-        ("not a function", "Incorrect: define a function lambda_handler"),
+        ("not a function", "Incorrect: define a function"),
     ],
 )
-def test_chapter04_named_handler_checker(handler, expected, capsys):
-    assert verdict(chapter04.q2, {"lambda_handler": handler}, capsys).startswith(expected)
+def test_chapter04_named_handler_checker(deployed, work_dir, handler, expected, capsys):
+    url = invoke_url(deployed, "dev", "/hello")
+    assert verdict(chapter04.q2, {"lambda_handler": handler, "work_dir": work_dir, "url": url}, capsys).startswith(expected)
 
 
-def test_chapter04_named_handler_reference_solution(capsys):
-    assert verdict(chapter04.q2, solved(chapter04.q2), capsys).startswith("Correct")
+def test_chapter04_named_handler_is_tested_deployed_and_called(deployed, work_dir, tmp_path, capsys):
+    url = invoke_url(deployed, "dev", "/hello")
+    handler = learner_module(tmp_path, chapter04.q2.solution_code).lambda_handler
+    assert verdict(chapter04.q2, {"lambda_handler": handler, "work_dir": work_dir, "url": url}, capsys).startswith("Correct")
+    assert requests.get(url, params={"name": "Ada"}, timeout=10).text == '"Hello, Ada! from Lambda!"'
+
+
+def test_the_unit_tests_show_the_failing_assertion(work_dir):
+    run = run_unit_tests(work_dir)
+    assert not run.passed
+    assert run.failures == {"test_greets_by_name": [
+        '    assert json.loads(response["body"]) == "Hello, Ada! from Lambda!"',
+        "E   AssertionError: assert 'Hello, World! from Lambda!' == 'Hello, Ada! from Lambda!'",
+        "E",
+        "E     - Hello, Ada! from Lambda!",
+        "E     ?        ^ -",
+        "E     + Hello, World! from Lambda!",
+        "E     ?        ^^^^",
+    ]}
+    assert run.summary.startswith("1 failed, 2 passed")
+    assert run_unit_tests(work_dir, "test_app.py").passed
