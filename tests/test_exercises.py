@@ -50,20 +50,22 @@ def solved(exercise, **extra) -> dict:
         (chapter01.q3, {"monthly_cost_usd": monthly_cost(5_000_000, 200, 512, "x86_64").total}, "Incorrect: that is the bill with x86_64 instead of arm64"),
         (chapter01.q3, {"monthly_cost_usd": monthly_cost(5_000_000, 200, 512, "arm64").lambda_total}, "Incorrect: that is the bill with the Lambda part only"),
         (chapter01.q3, {"monthly_cost_usd": 1000}, "Incorrect: $1000.00 is not it"),
-        (chapter02.q1, {"handler": "lambda_handler"}, "Incorrect: 'lambda_handler' names a function but no module"),
-        (chapter02.q1, {"handler": "app.py.lambda_handler"}, "Incorrect: leave out '.py'"),
-        (chapter02.q1, {"handler": "hello_world.app.lambda_handler"}, "Incorrect: the zip holds the folder's contents"),
-        (chapter02.q1, {"handler": "main.lambda_handler"}, "Incorrect: there is no main.py"),
-        (chapter02.q1, {"handler": "app.handler"}, "Incorrect: app.py has no function 'handler'"),
-        (chapter02.q2, {"config": ____}, "Not attempted"),
-        (chapter02.q2, {"config": None}, "Incorrect: store the response of lambda_client.update_function_configuration"),
+        (chapter02.q2, {"handler": "lambda_handler"}, "Incorrect: 'lambda_handler' names no module: write '<file name without .py>.<function name>'."),
+        (chapter02.q2, {"handler": "app:lambda_handler"}, "Incorrect: a Python handler joins module and function with a dot, not ':': 'module.function'."),
+        (chapter02.q2, {"handler": "app/lambda_handler"}, "Incorrect: a Python handler joins module and function with a dot, not '/'"),
+        (chapter02.q2, {"handler": "app.py.lambda_handler"}, "Incorrect: leave out '.py'"),
+        (chapter02.q2, {"handler": "hello_world.app.lambda_handler"}, "Incorrect: the zip holds the folder's contents"),
+        (chapter02.q2, {"handler": "main.lambda_handler"}, "Incorrect: there is no main.py"),
+        (chapter02.q2, {"handler": "app.handler"}, "Incorrect: app.py has no function 'handler'"),
+        (chapter02.q3, {"config": ____}, "Not attempted"),
+        (chapter02.q3, {"config": None}, "Incorrect: store the response of lambda_client.update_function_configuration"),
     ],
 )
 def test_wrong_answers_get_their_own_message(exercise, answer, expected, capsys):
     assert verdict(exercise, answer, capsys).startswith(expected)
 
 
-@pytest.mark.parametrize("exercise", [chapter01.q1, chapter01.q2, chapter01.q3, chapter02.q1])
+@pytest.mark.parametrize("exercise", [chapter01.q1, chapter01.q2, chapter01.q3, chapter02.q2])
 def test_reference_solutions_are_correct(exercise, capsys):
     assert verdict(exercise, solved(exercise), capsys).startswith("Correct")
 
@@ -88,16 +90,58 @@ def hello_world_api(sandbox):
 )
 def test_chapter02_configuration_checker(hello_world_api, timeout, memory, expected, capsys):
     config = hello_world_api.update_function_configuration(FunctionName="hello-world-api", Timeout=timeout, MemorySize=memory)
-    assert verdict(chapter02.q2, {"config": config}, capsys).startswith(expected)
+    assert verdict(chapter02.q3, {"config": config}, capsys).startswith(expected)
+
+
+def log_policy(*statements) -> dict:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def allow(action, resource) -> dict:
+    return {"Effect": "Allow", "Action": action, "Resource": resource}
+
+
+@pytest.mark.parametrize(
+    ("policy", "expected"),
+    [
+        (lambda a, g: "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", "Incorrect: that is a policy's ARN"),
+        (lambda a, g: [allow("logs:*", "*")], 'Incorrect: a policy is a dict: {"Version": "2012-10-17"'),
+        (lambda a, g: {"Statement": [allow("logs:*", "*")]}, 'Incorrect: add "Version": "2012-10-17"'),
+        (lambda a, g: log_policy({"Effect": "Allow", "Action": "logs:*"}), "Incorrect: each statement is a dict with Effect, Action and Resource."),
+        (lambda a, g: log_policy(allow("*", "*")), "Incorrect: that allows every action (even s3:GetObject on any bucket)"),
+        (lambda a, g: log_policy(allow("logs:*", f"{g}:*")), "Incorrect: that also lets the function delete log groups (logs:DeleteLogGroup)"),
+        (lambda a, g: log_policy(allow(["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], "*")),
+         "Incorrect: that lets the function write into other functions' log groups too"),
+        (lambda a, g: log_policy(allow(["logs:CreateLogStream", "logs:PutLogEvents"], f"{g}:*")), "Incorrect: allow logs:CreateLogGroup"),
+        (lambda a, g: log_policy(allow("logs:CreateLogGroup", f"{a}:*"), allow(["logs:CreateLogStream", "logs:PutLogEvents"], g)),
+         "Incorrect: logs:CreateLogStream acts on the log streams inside the group: end the ARN with :*"),
+        (lambda a, g: log_policy(allow("logs:CreateLogGroup", f"{a}:*"), allow("logs:CreateLogStream", f"{g}:*")),
+         "Incorrect: allow logs:PutLogEvents on"),
+        (lambda a, g: log_policy(allow("logs:CreateLogGroup", f"{a}:*"), allow(["logs:CreateLogStream", "logs:PutLogEvents"], f"{g}:*"),
+                                 {"Effect": "Deny", "Action": "logs:PutLogEvents", "Resource": "*"}), "Incorrect: allow logs:PutLogEvents on"),
+        (lambda a, g: log_policy(allow("logs:CreateLogGroup", f"{a}:*"), allow(["logs:createlogstream", "logs:PutLogEvents"], [f"{g}:*"])),
+         "Correct"),
+    ],
+)
+def test_chapter02_log_policy_checker(sandbox, policy, expected, capsys):
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    scope = f"arn:aws:logs:us-east-1:{account}"
+    answer = policy(scope, f"{scope}:log-group:/aws/lambda/hello-world-api")
+    assert verdict(chapter02.q1, {"log_policy": answer}, capsys).startswith(expected)
+
+
+def test_chapter02_log_policy_reference_solution(sandbox, capsys):
+    account = boto3.client("sts").get_caller_identity()["Account"]
+    assert verdict(chapter02.q1, solved(chapter02.q1, region="us-east-1", account_id=account), capsys).startswith("Correct")
 
 
 def test_chapter02_configuration_reference_solution(hello_world_api, capsys):
-    assert verdict(chapter02.q2, solved(chapter02.q2, lambda_client=hello_world_api), capsys).startswith("Correct")
+    assert verdict(chapter02.q3, solved(chapter02.q3, lambda_client=hello_world_api), capsys).startswith("Correct")
 
 
 def test_chapter02_a_call_on_another_function_is_pointed_out(hello_world_api, capsys):
     config = {"FunctionName": "other"}
-    assert verdict(chapter02.q2, {"config": config}, capsys) == "Incorrect: that changed 'other'; change 'hello-world-api'."
+    assert verdict(chapter02.q3, {"config": config}, capsys) == "Incorrect: that changed 'other'; change 'hello-world-api'."
 
 
 from helpers.learn import chapter03, chapter04  # noqa: E402
