@@ -36,11 +36,6 @@ def solved(exercise, **extra) -> dict:
 @pytest.mark.parametrize(
     ("exercise", "answer", "expected"),
     [
-        (chapter01.q1, {"logs_policy": ____}, "Not attempted"),
-        (chapter01.q1, {"logs_policy": "arn:aws:iam::aws:policy/AdministratorAccess"}, "Incorrect: it works, but it lets the function do anything"),
-        (chapter01.q1, {"logs_policy": "arn:aws:iam::aws:policy/CloudWatchLogsFullAccess"}, "Incorrect: it also lets the function read and delete"),
-        (chapter01.q1, {"logs_policy": "AWSLambdaBasicExecutionRole"}, "Incorrect: right policy, but give its full ARN"),
-        (chapter01.q1, {"logs_policy": "arn:aws:iam::aws:policy/ReadOnlyAccess"}, "Incorrect: 'arn:aws:iam::aws:policy/ReadOnlyAccess' is not"),
         (chapter01.q2, {"response": "not found"}, "Incorrect: with the proxy integration a bare string"),
         (chapter01.q2, {"response": {"statusCode": 404, "body": {"error": "not found"}}}, "Incorrect: body must be a string"),
         (chapter01.q2, {"response": {"status": 404, "body": "{}"}}, "Incorrect: API Gateway answers 502 for an unknown key such as 'status'"),
@@ -65,7 +60,7 @@ def test_wrong_answers_get_their_own_message(exercise, answer, expected, capsys)
     assert verdict(exercise, answer, capsys).startswith(expected)
 
 
-@pytest.mark.parametrize("exercise", [chapter01.q1, chapter01.q2, chapter01.q3, chapter02.q2])
+@pytest.mark.parametrize("exercise", [chapter01.q2, chapter01.q3, chapter02.q2])
 def test_reference_solutions_are_correct(exercise, capsys):
     assert verdict(exercise, solved(exercise), capsys).startswith("Correct")
 
@@ -166,13 +161,37 @@ def arn_prefix(api_id: str) -> str:
     [
         ("/*/POST/orders", "Correct"),
         ("/*/GET/orders", "Incorrect: the method part is 'GET'"),
-        ("/*/POST//orders", "Incorrect: the path part is '/orders'"),
+        ("/*/POST//orders", "Incorrect: the path part is '/orders'; it is the resource path without its leading slash"),
+        ("/*/POST/orders/*", "Incorrect: 'orders/*' covers the paths below /orders (such as /orders/42) but not /orders itself"),
+        ("/*/POST/*", "Incorrect: the path part '*' also covers other paths than /orders"),
+        ("/*/POST/order", "Incorrect: the path part is 'order'; the method is on the resource /orders"),
         ("/dev/POST/orders", "Incorrect: that only allows stage 'dev'"),
         ("/*", "Incorrect: after the API id come three parts"),
     ],
 )
 def test_chapter03_source_arn_checker(deployed, suffix, expected, capsys):
     assert verdict(chapter03.q1, {"source_arn": arn_prefix(deployed) + suffix, "api_id": deployed}, capsys).startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("prediction", "expected"),
+    [
+        (____, "Not attempted: fill in `pong_status`"),
+        (403, "Correct: API Gateway answered 403 {\"message\":\"Missing Authentication Token\"}"),
+        ("403", "Correct"),
+        (404, "Incorrect: 404 is what most web servers, and API Gateway's HTTP APIs, answer; this REST API answered 403"),
+        (200, "Incorrect: there is no /pong resource, so no integration runs"),
+        (500, "Incorrect: API Gateway answered 403 {\"message\":\"Missing Authentication Token\"}, not 500."),
+        ("four hundred", "Incorrect: give the status code as a number"),
+        (True, "Incorrect: give the status code as a number"),
+    ],
+)
+def test_chapter01_prediction_checker_calls_the_api(deployed, prediction, expected, capsys):
+    assert verdict(chapter01.q1, {"pong_status": prediction, "api_id": deployed}, capsys).startswith(expected)
+
+
+def test_chapter01_prediction_reference_solution(deployed, capsys):
+    assert verdict(chapter01.q1, solved(chapter01.q1, api_id=deployed), capsys).startswith("Correct")
 
 
 def test_chapter03_source_arn_common_confusions(deployed, capsys):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from fnmatch import fnmatchcase
 
 import boto3
 import requests
@@ -35,8 +36,15 @@ def _check_source_arn(source_arn: object, api_id: str) -> str:
     stage, method, path = parts
     if method != "POST":
         raise Incorrect(f"the method part is {method!r}; the exercise is about POST.")
-    if path != "orders":
+    if path.startswith("/"):
         raise Incorrect(f"the path part is {path!r}; it is the resource path without its leading slash: 'orders'.")
+    if path != "orders" and fnmatchcase("orders", path):
+        raise Incorrect(f"the path part {path!r} also covers other paths than /orders; least privilege: name just 'orders'.")
+    if path.startswith("orders/") and "*" in path:
+        raise Incorrect(f"{path!r} covers the paths below /orders (such as /orders/42) but not /orders itself: "
+                        "POST /orders would get 500. Name the resource path itself: 'orders'.")
+    if path != "orders":
+        raise Incorrect(f"the path part is {path!r}; the method is on the resource /orders, written without its leading slash: 'orders'.")
     if stage != "*":
         raise Incorrect(f"that only allows stage {stage!r}; use * so every stage you deploy to may call the function.")
     return "API Gateway may invoke the function for POST /orders, on any stage of this API."

@@ -8,7 +8,7 @@ _CAUSES = {
     403: "API Gateway has no route for it — check the stage name, the resource path (case-sensitive) and that the change was deployed",
     500: "API Gateway may not invoke the function — the lambda.add_permission statement is missing or its SourceArn doesn't cover this method and path",
     502: "the function failed or returned a malformed proxy response — read its logs in CloudWatch",
-    504: "the integration took longer than API Gateway's 29 s",
+    504: "the integration took longer than API Gateway's timeout (29 s by default; a Regional REST API can be granted more since June 2024)",
 }
 
 
