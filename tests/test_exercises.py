@@ -225,6 +225,15 @@ def test_chapter03_test_stage_checker(deployed, capsys):
     )
 
 
+def test_chapter03_a_url_that_cannot_be_called_is_the_learners_mistake(deployed, capsys):
+    boto3.client("apigateway").create_deployment(restApiId=deployed, stageName="test")
+    unreachable = "http://127.0.0.1:9/restapis/x/test/_user_request_/hello"
+    assert verdict(chapter03.q2, {"test_url": unreachable, "api_id": deployed}, capsys) == (
+        f"Incorrect: {unreachable} cannot be called (ConnectionError); build it with invoke_url(api_id, stage, path), "
+        "and check that this notebook's sandbox is running."
+    )
+
+
 def test_chapter03_forgotten_permission_is_named(deployed, capsys):
     apigateway = boto3.client("apigateway")
     apigateway.create_deployment(restApiId=deployed, stageName="test")

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 import math
 
-import requests
-
 from ..cost import monthly_cost
 from ..steps import invoke_url
+from .diagnosis import call
 from .exercise import Exercise, Incorrect
 
 _PROXY_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
@@ -19,7 +18,7 @@ def _check_prediction(pong_status: object, api_id: str) -> str:
         pong_status = int(pong_status)
     if not isinstance(pong_status, int) or isinstance(pong_status, bool):
         raise Incorrect("give the status code as a number, such as 200.")
-    answer = requests.get(invoke_url(api_id, "dev", "/pong"), timeout=10)
+    answer = call(invoke_url(api_id, "dev", "/pong"))
     actual = f"{answer.status_code} {answer.text}"
     if pong_status == answer.status_code:
         return f"API Gateway answered {actual}: a REST API answers 403 for any route it has no resource for."

@@ -6,9 +6,7 @@ import re
 from fnmatch import fnmatchcase
 
 import boto3
-import requests
-
-from .diagnosis import explain
+from .diagnosis import call, explain
 from .exercise import Exercise, Incorrect
 
 _EXECUTE_API = re.compile(r"^arn:aws:execute-api:(?P<region>[^:]+):(?P<account>\d{12}):(?P<api>[^/]+)/(?P<rest>.*)$")
@@ -61,7 +59,7 @@ def _check_test_stage(test_url: object, api_id: str) -> str:
         raise Incorrect(f"that URL is for {wrong}: the test stage's URLs have /test/ in their path.")
     if not test_url.rstrip("/").endswith("/hello"):
         raise Incorrect("you forgot to append the resource path /hello to the stage URL.")
-    answer = requests.get(test_url, timeout=10)
+    answer = call(test_url)
     if answer.status_code != 200:
         raise Incorrect(explain(answer))
     return f"the test stage answers {answer.text}."

@@ -6,10 +6,8 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
-import requests
-
 from ..steps import latest_log_lines
-from .diagnosis import explain
+from .diagnosis import call, explain
 from .exercise import Exercise, Incorrect, call_learner
 from .handler_code import deploy_handler, module_source, run_unit_tests
 
@@ -70,7 +68,7 @@ def _pass_unit_tests(source: str, work_dir: str | Path, *files: str) -> None:
 
 
 def _call_deployed(url: str, params: dict[str, str], expected: str) -> None:
-    answer = requests.get(url, params=params, timeout=30)
+    answer = call(url, params)
     if answer.status_code == 200 and answer.text == json.dumps(expected):
         return
     request = "GET /hello" + (f"?name={params['name']}" if params else "")
