@@ -43,7 +43,8 @@ class TestRun:
     @property
     def passed(self) -> bool:
         """True when every test passed."""
-        return not self.failures and " passed" in f" {self.summary}" and "error" not in self.summary
+        words = set(self.summary.replace(",", " ").split())
+        return not self.failures and "passed" in words and not words & {"failed", "error", "errors"}
 
     def __str__(self) -> str:
         lines = []
