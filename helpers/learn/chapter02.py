@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 from fnmatch import fnmatchcase
-from pathlib import Path
-
 import boto3
 
 from .exercise import Exercise, Incorrect
 
-_HELLO_WORLD = Path(__file__).resolve().parent.parent.parent / "lambda_src" / "hello_world"
 FUNCTION = "hello-world-api"
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 
@@ -63,23 +60,29 @@ def _check_policy(log_policy: object) -> str:
 
 
 def _check_handler(handler: object) -> str:
+    """The teammate's zip holds handlers/greet.py, which defines handle(event, context)."""
     if not isinstance(handler, str):
         raise Incorrect("the handler is a string, like 'module.function'.")
     if ".py" in handler:
-        raise Incorrect("leave out '.py': the module of app.py is called 'app'.")
+        raise Incorrect("leave out '.py': the module of greet.py is called 'greet'.")
+    if ":" in handler:
+        raise Incorrect("a Python handler joins module and function with a dot, not ':': 'module.function'.")
     if "." not in handler:
-        separator = next((s for s in (":", "/", "\\") if s in handler), None)
+        separator = next((s for s in ("/", "\\") if s in handler), None)
         if separator:
             raise Incorrect(f"a Python handler joins module and function with a dot, not {separator!r}: 'module.function'.")
-        raise Incorrect(f"{handler!r} names no module: write '<file name without .py>.<function name>'.")
+        raise Incorrect(f"{handler!r} names no module: write '<module>.<function name>'.")
     module, _, function = handler.rpartition(".")
-    if module == "hello_world.app":
-        raise Incorrect("the zip holds the folder's contents, not the folder, so the module is 'app', not 'hello_world.app'.")
-    if not (_HELLO_WORLD / f"{module.replace('.', '/')}.py").exists():
-        raise Incorrect(f"there is no {module}.py in lambda_src/hello_world, so Lambda would fail with Runtime.ImportModuleError.")
-    if function != "lambda_handler":
-        raise Incorrect(f"app.py has no function '{function}'; Lambda would fail with Runtime.HandlerNotFound.")
-    return "Lambda imports app.py and calls lambda_handler(event, context)."
+    if "/" in module or "\\" in module:
+        raise Incorrect(f"{module!r} is a path; a module inside a folder is written with dots: 'handlers.greet'.")
+    if module == "greet":
+        raise Incorrect("greet.py is in the folder handlers/, not at the zip's root: Lambda would fail with Runtime.ImportModuleError "
+                        "(\"No module named 'greet'\"). Name the folder too, with a dot.")
+    if module != "handlers.greet":
+        raise Incorrect(f"the zip has no module {module!r} (its file is handlers/greet.py), so Lambda would fail with Runtime.ImportModuleError.")
+    if function != "handle":
+        raise Incorrect(f"greet.py has no function {function!r} (it defines handle); Lambda would fail with Runtime.HandlerNotFound.")
+    return "Lambda imports handlers/greet.py as the module handlers.greet and calls handle(event, context)."
 
 
 def _check_configuration(config: object) -> str:
@@ -117,8 +120,8 @@ q2 = Exercise(
     "q2",
     ("handler",),
     _check_handler,
-    "the file is app.py and the function is lambda_handler: '<module>.<function>'.",
-    'handler = "app.lambda_handler"',
+    "<module>.<function>, where the module is the file's path from the zip's root, with dots for folders and without .py.",
+    'handler = "handlers.greet.handle"',
 )
 
 q3 = Exercise(
