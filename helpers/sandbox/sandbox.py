@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import quote
 
 from ..engine import Engine
-from . import deferred_imports, moto_link
+from . import aws_guard, deferred_imports, moto_link
 from .apigateway_backend import mount_gateway
 from .credentials import Credentials
 from .front_door import FrontDoor
@@ -25,6 +25,8 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 # notebook drops its variable.
 _running: "set[Sandbox]" = set()
 _running_lock = threading.Lock()
+# Before any cell can make a boto3 client, so every client carries the guard.
+aws_guard.install()
 
 
 class Sandbox:
@@ -60,6 +62,7 @@ class Sandbox:
         moto_link.route_invocations(account, self.lambda_service.run_for_moto)
         _use_aws_managed_policies(True)
         self._server.start(name=f"sandbox-{self._server.port}")
+        aws_guard.sandbox_started(self.endpoint_url)
         with _running_lock:
             _running.add(self)
         owners.push(self, self.environment_variables())
@@ -129,6 +132,7 @@ class Sandbox:
             moto_link.forget_account(self.account_id)
         finally:
             owners.pop(self)
+            aws_guard.sandbox_stopped(self.endpoint_url)
             with _running_lock:
                 _running.discard(self)
                 if not _running:

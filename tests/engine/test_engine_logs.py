@@ -1,10 +1,12 @@
 """CloudWatch log lines and AWS/Lambda metrics."""
 
 import re
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from engine_support import make_spec
+from helpers.engine import interpreters
 
 HELLO = """
 print("initializing")
@@ -24,7 +26,9 @@ def test_log_lines_of_a_cold_then_warm_invocation(engine, recorder):
     [stream] = recorder.stream_names("/aws/lambda/hello")
     assert re.fullmatch(r"\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}", stream)
     messages = recorder.messages("/aws/lambda/hello")
-    assert re.fullmatch(r"INIT_START Runtime Version: python:3\.12\.v\d+\t"
+    # The interpreter that really ran (tests/engine/test_engine_interpreters.py): python3.12's if installed.
+    runtime_version = interpreters.for_runtime("python3.12", sys.executable).runtime_version
+    assert re.fullmatch(rf"INIT_START Runtime Version: {re.escape(runtime_version)}\t"
                         r"Runtime Version ARN: arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}", messages[0])
     assert messages[1:4] == ["initializing", f"START RequestId: {cold.request_id} Version: $LATEST", "hello"]
     assert messages[4] == f"END RequestId: {cold.request_id}"
