@@ -13,7 +13,7 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Mapping, Protocol, Sequence
 
 from . import interpreters, metrics
 from .environment import ExecutionEnvironment, Outcome
@@ -67,6 +67,16 @@ class EnvironmentInfo:
     invocations: int
     init_type: str  # on-demand or provisioned-concurrency
     log_stream_name: str
+
+
+class ExecutionRoles(Protocol):
+    """What the engine asks about a function's execution role (the sandbox answers from IAM)."""
+
+    def credentials(self, spec: FunctionSpec) -> Mapping[str, str]:
+        """The role's temporary credentials, as the variables an execution environment gets."""
+
+    def may_write_logs(self, spec: FunctionSpec, group: str, stream: str) -> bool:
+        """Whether the role lets Lambda deliver the function's log events to this group and stream now."""
 
 
 class _Pool:
@@ -127,15 +137,17 @@ class Engine:
 
     def __init__(self, *, worker_env: Mapping[str, str] = {}, log_sink: LogSink | None = None,
                  metric_sink: MetricSink | None = None, idle_timeout: float = 300.0, python: str = sys.executable,
-                 runtime_command: Sequence[str] | None = None):
+                 runtime_command: Sequence[str] | None = None, roles: ExecutionRoles | None = None):
         """`runtime_command` replaces the built-in runtime, like a custom runtime's `bootstrap` (for
         example AWS's awslambdaric); it finds the handler in _HANDLER and the API in AWS_LAMBDA_RUNTIME_API.
         Otherwise a function runs on the interpreter its runtime names, if installed, else on `python`
-        (see helpers.engine.interpreters)."""
+        (see helpers.engine.interpreters). With `roles`, each environment gets its role's credentials,
+        and its logs arrive only where the role may write them."""
         self.idle_timeout = idle_timeout  # seconds; may be changed while running
         self._python = python
         self._worker_env = dict(worker_env)
         self._log_sink = log_sink
+        self._roles = roles
         self._metric_sink = metric_sink
         self._dir = tempfile.mkdtemp(prefix="lambda-engine-")
         try:
@@ -293,9 +305,21 @@ class Engine:
         task_root = self._task_roots.acquire(spec)
         env = ExecutionEnvironment(spec, init_type=init_type, command=command, interpreter=interpreter,
                                    env=self._worker_environment(spec, task_root, interpreter), task_root=task_root,
-                                   log_sink=self._log_sink, on_exit=self._environment_ended)
+                                   log_sink=self._environment_log_sink(spec), on_exit=self._environment_ended)
         pool.environments.append(env)
         return env
+
+    def _environment_log_sink(self, spec: FunctionSpec) -> LogSink | None:
+        """Where an environment's log events go: Lambda delivers them with the role's permissions, or drops them."""
+        sink, roles = self._log_sink, self._roles
+        if sink is None or roles is None:
+            return sink
+
+        def deliver(group: str, stream: str, events: list[tuple[int, str]]) -> None:
+            if roles.may_write_logs(spec, group, stream):
+                sink(group, stream, events)
+
+        return deliver
 
     def _worker(self, runtime: str) -> tuple[interpreters.Interpreter, list[str]]:
         """The interpreter that runs `runtime` and the command starting a worker on it (called under the lock)."""
@@ -341,9 +365,10 @@ class Engine:
             "_HANDLER": spec.handler,
             "TZ": ":UTC",
         }
-        # The sandbox's endpoint and credentials override the function's variables; the runtime's own
-        # variables override everything, as AWS reserves them.
-        return {**sandbox, **spec.environment, **self._worker_env, **runtime}
+        credentials = self._roles.credentials(spec) if self._roles is not None else {}
+        # The sandbox's endpoint and the role's credentials override the function's variables; the runtime's
+        # own variables override everything, as AWS reserves them.
+        return {**sandbox, **spec.environment, **self._worker_env, **credentials, **runtime}
 
     def _environment_ended(self, env: ExecutionEnvironment) -> None:
         """Called on an environment's watcher thread once its worker has been reaped."""

@@ -1,5 +1,6 @@
 """CloudWatch log lines and AWS/Lambda metrics."""
 
+import json
 import re
 import sys
 from concurrent.futures import ThreadPoolExecutor
@@ -142,3 +143,32 @@ def test_a_failing_log_sink_does_not_break_invocations():
 
     with Engine(log_sink=broken, metric_sink=broken) as engine:
         assert engine.invoke(make_spec(HELLO), b"{}").payload == b'"hi"'
+
+
+def test_execution_roles_give_credentials_and_decide_where_logs_go(recorder):
+    from helpers.engine import Engine
+
+    class Roles:
+        """Credentials per role; logs only while `logging` is on."""
+
+        logging = False
+
+        def credentials(self, spec):
+            return {"AWS_ACCESS_KEY_ID": "ASIA" + spec.role[-4:], "AWS_SESSION_TOKEN": "token"}
+
+        def may_write_logs(self, spec, group, stream):
+            return self.logging and group == spec.log_group_name
+
+    roles = Roles()
+    source = ("import os\ndef handler(event, context):\n    print('ran')\n"
+              "    return [os.environ.get(k) for k in ('AWS_ACCESS_KEY_ID', 'AWS_SESSION_TOKEN')]\n")
+    with Engine(log_sink=recorder.log_sink, worker_env={"AWS_ACCESS_KEY_ID": "sandbox"}, roles=roles) as engine:
+        spec = make_spec(source, role="arn:aws:iam::123456789012:role/role")
+        assert json.loads(engine.invoke(spec, b"{}").payload) == ["ASIArole", "token"]
+        assert recorder.messages() == []  # it ran, and its logs were dropped
+        roles.logging = True
+        engine.invoke(spec, b"{}")
+        assert "ran" in recorder.messages() and sum(m.startswith("START") for m in recorder.messages()) == 1
+        # Another role is another configuration: the environments built with the old credentials retire.
+        other = make_spec(source, role="arn:aws:iam::123456789012:role/next")
+        assert json.loads(engine.invoke(other, b"{}").payload) == ["ASIAnext", "token"]
