@@ -51,6 +51,10 @@ def test_a_sam_template_becomes_a_working_api(sandbox):
     assert stages == {"Prod", "Stage"}
     answer = requests.get(invoke_url(api_id, "Prod", "/items/42"), timeout=10)
     assert (answer.status_code, answer.text) == (200, "one")
+    # SAM's role gets the basic execution policy through ManagedPolicyArns.
+    role = boto3.client("iam").list_roles()["Roles"][0]["RoleName"]
+    attached = boto3.client("iam").list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    assert [p["PolicyName"] for p in attached] == ["AWSLambdaBasicExecutionRole"]
     # The original template is what GetTemplate returns, as on AWS (TemplateStage Original).
     assert "AWS::Serverless::Function" in cf.get_template(StackName="s")["TemplateBody"]
 
@@ -114,3 +118,14 @@ def test_lambda_cloudformation_update_seam():
     params = list(inspect.signature(LambdaFunction.update_from_cloudformation_json).parameters)
     assert params == ["original_resource", "new_resource_name", "cloudformation_json", "account_id", "region_name"]
     assert callable(LambdaFunction._create_zipfile_from_plaintext_code)
+
+
+def test_iam_role_cloudformation_seam():
+    from moto.iam.models import IAMBackend, Role
+
+    for name in ("create_from_cloudformation_json", "delete_from_cloudformation_json"):
+        assert list(inspect.signature(getattr(Role, name)).parameters)[:4] == [
+            "resource_name", "cloudformation_json", "account_id", "region_name"]
+    assert "self.managed_policies" in inspect.getsource(Role.__init__)
+    assert list(inspect.signature(IAMBackend.attach_role_policy).parameters) == ["self", "policy_arn", "role_name"]
+    assert list(inspect.signature(IAMBackend.detach_role_policy).parameters) == ["self", "policy_arn", "role_name"]

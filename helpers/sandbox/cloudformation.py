@@ -29,6 +29,7 @@ def install() -> None:
         from moto.awslambda.models import LambdaFunction
         from moto.cloudformation import parsing
         from moto.cloudformation.models import Stack
+        from moto.iam.models import Role
 
         original_parse = Stack._parse_template
 
@@ -41,6 +42,10 @@ def install() -> None:
         Stack._parse_template = _parse_template
         RestAPI.create_from_cloudformation_json = classmethod(_rest_api_from_cloudformation)
         RestAPI.delete = _delete_rest_api
+        Role.create_from_cloudformation_json = classmethod(
+            _with_managed_policies(Role.create_from_cloudformation_json.__func__))
+        Role.delete_from_cloudformation_json = classmethod(
+            _managed_policies_detached(Role.delete_from_cloudformation_json.__func__))
         LambdaFunction.update_from_cloudformation_json = classmethod(
             _inline_code_zipped(LambdaFunction.update_from_cloudformation_json.__func__))
         # The model map is built once from CloudFormationModel's subclasses; ApiStage is one now.
@@ -104,6 +109,39 @@ def _with_upper_case_type(operation: dict[str, Any]) -> dict[str, Any]:
     if not integration or "type" not in integration:
         return operation
     return {**operation, "x-amazon-apigateway-integration": {**integration, "type": integration["type"].upper()}}
+
+
+def _with_managed_policies(create: Any) -> Any:
+    # moto ignores an AWS::IAM::Role's ManagedPolicyArns (SAM puts AWSLambdaBasicExecutionRole there).
+    def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: dict[str, Any],
+                                        account_id: str, region_name: str, **kwargs: Any) -> Any:
+        from moto.iam.models import iam_backends
+        from moto.utilities.utils import get_partition
+
+        role = create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+        backend = iam_backends[account_id][get_partition(region_name)]
+        for policy_arn in cloudformation_json["Properties"].get("ManagedPolicyArns", []):
+            backend.attach_role_policy(policy_arn, role.name)
+        return role
+
+    return create_from_cloudformation_json
+
+
+def _managed_policies_detached(delete: Any) -> Any:
+    # IAM refuses to delete a role with attached policies; CloudFormation detaches them first.
+    def delete_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: dict[str, Any],
+                                        account_id: str, region_name: str) -> None:
+        from moto.iam.models import iam_backends
+        from moto.utilities.utils import get_partition
+
+        backend = iam_backends[account_id][get_partition(region_name)]
+        for role in list(backend.roles.values()):
+            if role.name == resource_name:
+                for policy_arn in list(role.managed_policies):
+                    backend.detach_role_policy(policy_arn, resource_name)
+        delete(cls, resource_name, cloudformation_json, account_id, region_name)
+
+    return delete_from_cloudformation_json
 
 
 def _inline_code_zipped(update: Any) -> Any:
