@@ -34,7 +34,7 @@ def find_tagged(key: str = COURSE_TAG_KEY, value: str = COURSE_TAG_VALUE) -> lis
     found += [arn for arn, tags in _apigateway_items() if tags.get(key) == value]
     lam = boto3.client("lambda")
     found += [arn for arn in _mappings() if lam.list_tags(Resource=arn)["Tags"].get(key) == value]
-    return sorted(set(found), key=_deletion_rank)
+    return sorted(set(found), key=_deletion_order)
 
 
 def inventory() -> dict[str, list[str]]:
@@ -67,7 +67,7 @@ def inventory() -> dict[str, list[str]]:
 def delete_resources(arns: list[str]) -> list[str]:
     """Delete each resource named by its ARN, in an order AWS accepts (each service's delete call); returns what went."""
     removed = []
-    for arn in sorted(arns, key=_deletion_rank):
+    for arn in sorted(arns, key=_deletion_order):
         kind, delete = _deleter(arn)
         try:
             removed.append(f"{kind} {delete(arn)}")
@@ -110,8 +110,8 @@ def _apigateway_items() -> list[tuple[str, dict[str, str]]]:
     return items
 
 
-def _deletion_rank(arn: str) -> int:
-    return KINDS.index(_deleter(arn)[0])
+def _deletion_order(arn: str) -> tuple[int, str]:
+    return KINDS.index(_deleter(arn)[0]), arn
 
 
 def _deleter(arn: str) -> tuple[str, Callable[[str], str]]:

@@ -55,6 +55,12 @@ def test_a_sam_template_becomes_a_working_api(sandbox):
     role = boto3.client("iam").list_roles()["Roles"][0]["RoleName"]
     attached = boto3.client("iam").list_attached_role_policies(RoleName=role)["AttachedPolicies"]
     assert [p["PolicyName"] for p in attached] == ["AWSLambdaBasicExecutionRole"]
+    # An inline policy written as a mapping reads back as a document, as from AWS.
+    cf.create_stack(StackName="p", Capabilities=CAPABILITIES, TemplateBody=SAM_API.replace(
+        "      Events:", "      Policies:\n        - Statement:\n            - {Effect: Allow, Action: sqs:SendMessage, Resource: '*'}\n      Events:", 1))
+    role = next(r["RoleName"] for r in boto3.client("iam").list_roles()["Roles"] if r["RoleName"].startswith("p-"))
+    document = boto3.client("iam").get_role_policy(RoleName=role, PolicyName="FnRolePolicy0")["PolicyDocument"]
+    assert document == {"Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}
     # The original template is what GetTemplate returns, as on AWS (TemplateStage Original).
     assert "AWS::Serverless::Function" in cf.get_template(StackName="s")["TemplateBody"]
 

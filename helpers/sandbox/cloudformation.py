@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import json
 import threading
 from typing import Any
 
@@ -112,12 +113,17 @@ def _with_upper_case_type(operation: dict[str, Any]) -> dict[str, Any]:
 
 
 def _with_managed_policies(create: Any) -> Any:
-    # moto ignores an AWS::IAM::Role's ManagedPolicyArns (SAM puts AWSLambdaBasicExecutionRole there).
+    # moto ignores an AWS::IAM::Role's ManagedPolicyArns (SAM puts AWSLambdaBasicExecutionRole there),
+    # and keeps an inline policy given as a mapping as its Python repr (GetRolePolicy then returns that).
     def create_from_cloudformation_json(cls: Any, resource_name: str, cloudformation_json: dict[str, Any],
                                         account_id: str, region_name: str, **kwargs: Any) -> Any:
         from moto.iam.models import iam_backends
         from moto.utilities.utils import get_partition
 
+        cloudformation_json = copy.deepcopy(cloudformation_json)
+        for policy in cloudformation_json["Properties"].get("Policies", []):
+            if not isinstance(policy["PolicyDocument"], str):
+                policy["PolicyDocument"] = json.dumps(policy["PolicyDocument"])
         role = create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
         backend = iam_backends[account_id][get_partition(region_name)]
         for policy_arn in cloudformation_json["Properties"].get("ManagedPolicyArns", []):
