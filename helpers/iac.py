@@ -8,6 +8,7 @@ from pathlib import Path
 
 import boto3
 
+from .cleanup import COURSE_TAG_LIST
 from .steps import package_function
 
 # A CodeUri that names a local folder (not yet an s3:// location).
@@ -22,11 +23,12 @@ def lint_template(template: str, region: str = "us-east-1") -> list[str]:
 
 
 def package_template(template: str, base_dir: str | Path, bucket: str) -> str:
-    """What `sam package` does: zip each local CodeUri folder, upload it (s3.create_bucket, s3.put_object), point CodeUri at it."""
+    """What `sam package` does: zip each local CodeUri folder, upload it (s3.create_bucket, put_bucket_tagging, put_object), point CodeUri at it."""
     s3 = boto3.client("s3")
     try:
         s3.create_bucket(Bucket=bucket)
-    except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": COURSE_TAG_LIST})
+    except s3.exceptions.BucketAlreadyOwnedByYou:
         pass
 
     def upload(match: re.Match[str]) -> str:

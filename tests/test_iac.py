@@ -8,6 +8,7 @@ from pathlib import Path
 
 import boto3
 
+from helpers.cleanup import COURSE_TAG_LIST
 from helpers.iac import lint_template, package_template, stack_outputs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,7 @@ def test_package_uploads_the_folder_and_points_code_uri_at_it(sandbox):
     assert uri.startswith("s3://artifacts/hello_world-") and uri.endswith(".zip")
     body = boto3.client("s3").get_object(Bucket="artifacts", Key=uri.split("/", 3)[3])["Body"].read()
     assert "app.py" in zipfile.ZipFile(io.BytesIO(body)).namelist()
+    assert boto3.client("s3").get_bucket_tagging(Bucket="artifacts")["TagSet"] == COURSE_TAG_LIST
     # Unchanged code, same key; and packaging twice is harmless.
     assert package_template(TEMPLATE, ROOT / "lambda_src", "artifacts") == packaged
     assert packaged.replace(uri, "hello_world/") == TEMPLATE
