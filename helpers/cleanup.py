@@ -16,6 +16,10 @@ COURSE_TAG_LIST = [{"Key": COURSE_TAG_KEY, "Value": COURSE_TAG_VALUE}]
 # usage plans before the APIs they name; roles before the policies attached to them.
 _NOT_FOUND = {"ResourceNotFoundException", "NoSuchEntity", "NotFoundException", "NoSuchBucket",
               "AWS.SimpleQueueService.NonExistentQueue", "QueueDoesNotExist"}
+# API Gateway collections in ARNs: (kind, get call, delete call, id parameter).
+_APIGATEWAY = {"restapis": ("REST APIs", "get_rest_api", "delete_rest_api", "restApiId"),
+               "apikeys": ("API keys", "get_api_key", "delete_api_key", "apiKey"),
+               "usageplans": ("usage plans", "get_usage_plan", "delete_usage_plan", "usagePlanId")}
 KINDS = ("stacks", "event source mappings", "functions", "usage plans", "API keys", "REST APIs", "alarms",
          "log groups", "tables", "buckets", "queues", "roles", "policies")
 
@@ -117,8 +121,7 @@ def _deletion_order(arn: str) -> tuple[int, str]:
 def _deleter(arn: str) -> tuple[str, Callable[[str], str]]:
     service, resource = arn.split(":")[2], arn.split(":", 5)[5]
     if service == "apigateway":
-        return {"restapis": ("REST APIs", _delete_rest_api), "apikeys": ("API keys", _delete_api_key),
-                "usageplans": ("usage plans", _delete_usage_plan)}[resource.split("/")[1]]
+        return _APIGATEWAY[resource.split("/")[1]][0], _delete_apigateway_item
     if service == "lambda":
         return ("event source mappings", _delete_mapping) if resource.startswith("event-source-mapping") else ("functions", _delete_function)
     if service == "iam":
@@ -153,27 +156,12 @@ def _delete_function(arn: str) -> str:
     return f"{name} and its log group /aws/lambda/{name}"
 
 
-def _delete_rest_api(arn: str) -> str:
-    api_id = arn.rsplit("/", 1)[1]
+def _delete_apigateway_item(arn: str) -> str:
+    collection, item_id = arn.split("::/", 1)[1].split("/")
+    _, get, delete, parameter = _APIGATEWAY[collection]
     apigw = boto3.client("apigateway")
-    name = apigw.get_rest_api(restApiId=api_id)["name"]
-    apigw.delete_rest_api(restApiId=api_id)
-    return name
-
-
-def _delete_api_key(arn: str) -> str:
-    key_id = arn.rsplit("/", 1)[1]
-    apigw = boto3.client("apigateway")
-    name = apigw.get_api_key(apiKey=key_id)["name"]
-    apigw.delete_api_key(apiKey=key_id)
-    return name
-
-
-def _delete_usage_plan(arn: str) -> str:
-    plan_id = arn.rsplit("/", 1)[1]
-    apigw = boto3.client("apigateway")
-    name = apigw.get_usage_plan(usagePlanId=plan_id)["name"]
-    apigw.delete_usage_plan(usagePlanId=plan_id)
+    name = getattr(apigw, get)(**{parameter: item_id})["name"]
+    getattr(apigw, delete)(**{parameter: item_id})
     return name
 
 

@@ -1,60 +1,55 @@
 """CloudFormation on the sandbox as on AWS: SAM templates transformed, REST APIs built from their Body, stages.
 
 moto's CloudFormation has no transforms, builds an AWS::ApiGateway::RestApi
-from its Name only, and knows no AWS::ApiGateway::Stage; a SAM template needs
-all three. The transform is AWS's own (the `aws-sam-translator` library that
-`sam` and CloudFormation's AWS::Serverless transform run). Every moto name used
-here is checked by tests/test_moto_seams.py.
+from its Name only, knows no AWS::ApiGateway::Stage, ignores a role's
+ManagedPolicyArns and fails to update a function's inline code; a SAM template
+needs all of these. The transform is AWS's own (the `aws-sam-translator`
+library that `sam` and CloudFormation's AWS::Serverless transform run). Every
+moto name used here is checked by tests/test_sandbox_cloudformation.py.
 """
 
 from __future__ import annotations
 
 import base64
 import copy
+import functools
 import json
-import threading
 from typing import Any
 
 SAM_TRANSFORM = "AWS::Serverless-2016-10-31"
-_installed = False
-_install_lock = threading.Lock()
 
 
+@functools.cache  # patches moto once per process; sandboxes start one at a time
 def install() -> None:
     """Teach moto's CloudFormation the SAM transform, RestApi Body and AWS::ApiGateway::Stage (once per process)."""
-    global _installed
-    with _install_lock:
-        if _installed:
-            return
-        from moto.apigateway.models import RestAPI
-        from moto.awslambda.models import LambdaFunction
-        from moto.cloudformation import parsing
-        from moto.cloudformation.models import Stack
-        from moto.iam.models import Role
+    from moto.apigateway.models import RestAPI
+    from moto.awslambda.models import LambdaFunction
+    from moto.cloudformation import parsing
+    from moto.cloudformation.models import Stack
+    from moto.iam.models import Role
 
-        original_parse = Stack._parse_template
+    original_parse = Stack._parse_template
 
-        def _parse_template(self: Any) -> None:
-            original_parse(self)
-            if _declares_sam(self.template_dict):
-                self.template_dict = transform_sam(self.template_dict, self.stack_id, self.name,
-                                                   getattr(self, "parameters", None) or {})
+    def _parse_template(self: Any) -> None:
+        original_parse(self)
+        if _declares_sam(self.template_dict):
+            self.template_dict = transform_sam(self.template_dict, self.stack_id, self.name,
+                                               getattr(self, "parameters", None) or {})
 
-        Stack._parse_template = _parse_template
-        RestAPI.create_from_cloudformation_json = classmethod(_rest_api_from_cloudformation)
-        RestAPI.delete = _delete_rest_api
-        Role.create_from_cloudformation_json = classmethod(
-            _with_managed_policies(Role.create_from_cloudformation_json.__func__))
-        Role.delete_from_cloudformation_json = classmethod(
-            _managed_policies_detached(Role.delete_from_cloudformation_json.__func__))
-        LambdaFunction.update_from_cloudformation_json = classmethod(
-            _inline_code_zipped(LambdaFunction.update_from_cloudformation_json.__func__))
-        # The model map is built once from CloudFormationModel's subclasses; ApiStage is one now.
-        _ = ApiStage
-        parsing.get_model_list.cache_clear()
-        parsing.get_model_map.cache_clear()
-        parsing.get_name_type_map.cache_clear()
-        _installed = True
+    Stack._parse_template = _parse_template
+    RestAPI.create_from_cloudformation_json = classmethod(_rest_api_from_cloudformation)
+    RestAPI.delete = _delete_rest_api
+    Role.create_from_cloudformation_json = classmethod(
+        _with_managed_policies(Role.create_from_cloudformation_json.__func__))
+    Role.delete_from_cloudformation_json = classmethod(
+        _managed_policies_detached(Role.delete_from_cloudformation_json.__func__))
+    LambdaFunction.update_from_cloudformation_json = classmethod(
+        _inline_code_zipped(LambdaFunction.update_from_cloudformation_json.__func__))
+    # The model map is built once from CloudFormationModel's subclasses; ApiStage is one now.
+    _ = ApiStage
+    parsing.get_model_list.cache_clear()
+    parsing.get_model_map.cache_clear()
+    parsing.get_name_type_map.cache_clear()
 
 
 def _declares_sam(template: Any) -> bool:

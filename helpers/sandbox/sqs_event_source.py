@@ -15,25 +15,18 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 from typing import Any
 
 REPORT_BATCH_ITEM_FAILURES = "ReportBatchItemFailures"
-_installed = False
-_install_lock = threading.Lock()
 
 
+@functools.cache  # patches moto once per process; sandboxes start one at a time
 def install() -> None:
     """Deliver SQS messages to event source mappings as Lambda's poller does (once per process)."""
-    global _installed
-    with _install_lock:
-        if _installed:
-            return
-        from moto.sqs.models import SQSBackend
+    from moto.sqs.models import SQSBackend
 
-        SQSBackend.send_message = _then_poll(SQSBackend.send_message)
-        SQSBackend.send_message_batch = _then_poll(SQSBackend.send_message_batch)
-        _installed = True
+    SQSBackend.send_message = _then_poll(SQSBackend.send_message)
+    SQSBackend.send_message_batch = _then_poll(SQSBackend.send_message_batch)
 
 
 def _then_poll(send: Any) -> Any:
