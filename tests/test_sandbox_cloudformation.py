@@ -135,3 +135,40 @@ def test_iam_role_cloudformation_seam():
     assert "self.managed_policies" in inspect.getsource(Role.__init__)
     assert list(inspect.signature(IAMBackend.attach_role_policy).parameters) == ["self", "policy_arn", "role_name"]
     assert list(inspect.signature(IAMBackend.detach_role_policy).parameters) == ["self", "policy_arn", "role_name"]
+
+
+@pytest.mark.parametrize(("capabilities", "missing"), [
+    ([], "CAPABILITY_AUTO_EXPAND"),
+    (["CAPABILITY_IAM"], "CAPABILITY_AUTO_EXPAND"),
+    (["CAPABILITY_AUTO_EXPAND"], "CAPABILITY_IAM"),
+])
+def test_a_sam_template_needs_its_capabilities_acknowledged(sandbox, capabilities, missing):
+    cf = boto3.client("cloudformation")
+    with pytest.raises(cf.exceptions.InsufficientCapabilitiesException, match=rf"^.*: Requires capabilities : \[{missing}\]$"):
+        cf.create_stack(StackName="s", TemplateBody=SAM_API % "one", Capabilities=capabilities)
+    assert cf.list_stacks()["StackSummaries"] == []  # refused before anything was made
+
+
+def test_a_named_role_needs_capability_named_iam(sandbox):
+    cf = boto3.client("cloudformation")
+    template = SAM_API.replace("      Handler:", "      Role: !GetAtt R.Arn\n      Handler:").replace("Resources:", """Resources:
+  R:
+    Type: AWS::IAM::Role
+    Properties:
+      RoleName: named
+      AssumeRolePolicyDocument: {Version: "2012-10-17", Statement: []}""")
+    with pytest.raises(cf.exceptions.InsufficientCapabilitiesException, match=r"\[CAPABILITY_NAMED_IAM\]"):
+        cf.create_stack(StackName="s", TemplateBody=template % "one", Capabilities=CAPABILITIES)
+    cf.create_stack(StackName="s", TemplateBody=template % "one", Capabilities=["CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"])
+    with pytest.raises(cf.exceptions.InsufficientCapabilitiesException, match=r"\[CAPABILITY_NAMED_IAM\]"):
+        cf.update_stack(StackName="s", TemplateBody=template % "two", Capabilities=CAPABILITIES)
+
+
+def test_cloudformation_request_seam():
+    from moto.cloudformation.exceptions import CloudFormationError
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    for action in ("create_stack", "update_stack"):
+        source = inspect.getsource(getattr(CloudFormationResponse, action))
+        assert 'self._get_param("TemplateBody")' in source, action
+    assert issubclass(CloudFormationError, Exception)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import copy
 import functools
+import importlib
 import json
 from typing import Any
 
@@ -26,6 +27,7 @@ def install() -> None:
     from moto.awslambda.models import LambdaFunction
     from moto.cloudformation import parsing
     from moto.cloudformation.models import Stack
+    from moto.cloudformation.responses import CloudFormationResponse
     from moto.iam.models import Role
 
     original_parse = Stack._parse_template
@@ -37,6 +39,8 @@ def install() -> None:
                                                getattr(self, "parameters", None) or {})
 
     Stack._parse_template = _parse_template
+    CloudFormationResponse.create_stack = _capabilities_checked(CloudFormationResponse.create_stack)
+    CloudFormationResponse.update_stack = _capabilities_checked(CloudFormationResponse.update_stack)
     RestAPI.create_from_cloudformation_json = classmethod(_rest_api_from_cloudformation)
     RestAPI.delete = _delete_rest_api
     Role.create_from_cloudformation_json = classmethod(
@@ -50,6 +54,44 @@ def install() -> None:
     parsing.get_model_list.cache_clear()
     parsing.get_model_map.cache_clear()
     parsing.get_name_type_map.cache_clear()
+
+
+# IAM resources whose name the template sets need CAPABILITY_NAMED_IAM, not just CAPABILITY_IAM.
+_IAM_NAMES = {"AWS::IAM::Role": "RoleName", "AWS::IAM::User": "UserName", "AWS::IAM::Group": "GroupName",
+              "AWS::IAM::ManagedPolicy": "ManagedPolicyName", "AWS::IAM::InstanceProfile": "InstanceProfileName"}
+
+
+def _capabilities_checked(action: Any) -> Any:
+    # CloudFormation refuses, before it creates anything, a template whose transforms or IAM
+    # resources the caller has not acknowledged; moto never looks at Capabilities.
+    @functools.wraps(action)
+    def checked(response: Any) -> Any:
+        from moto.cloudformation.models import Stack
+
+        body = response._get_param("TemplateBody")
+        if body:
+            stack_id = f"arn:aws:cloudformation:{response.region}:{response.current_account}:stack/check/0"
+            missing = missing_capability(Stack.parse_template(body), set(response._get_param("Capabilities", [])), stack_id)
+            if missing:
+                raise InsufficientCapabilities(missing)
+        return action(response)
+
+    return checked
+
+
+def missing_capability(template: dict[str, Any], granted: set[str], stack_id: str) -> str | None:
+    """The first capability CloudFormation would ask for before creating this template, or None."""
+    if _declares_sam(template):
+        if "CAPABILITY_AUTO_EXPAND" not in granted:
+            return "CAPABILITY_AUTO_EXPAND"
+        template = transform_sam(template, stack_id, "check", {})
+    resources = [r for r in (template.get("Resources") or {}).values() if isinstance(r, dict)]
+    iam = [r for r in resources if str(r.get("Type", "")).startswith("AWS::IAM::")]
+    if any(_IAM_NAMES.get(r["Type"]) in (r.get("Properties") or {}) for r in iam):
+        return None if "CAPABILITY_NAMED_IAM" in granted else "CAPABILITY_NAMED_IAM"
+    if iam and not granted & {"CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"}:
+        return "CAPABILITY_IAM"
+    return None
 
 
 def _declares_sam(template: Any) -> bool:
@@ -166,13 +208,21 @@ def _delete_rest_api(self: Any, account_id: str, region_name: str) -> None:
     apigateway_backends[account_id][region_name].apis.pop(self.id, None)
 
 
-def _moto_base() -> type:
-    from moto.core.common_models import CloudFormationModel
+def _moto_class(module: str, name: str) -> type:
+    # Subclasses of moto's classes are defined when this module is imported, on a sandbox's first start.
+    return getattr(importlib.import_module(module), name)
 
-    return CloudFormationModel
+
+class InsufficientCapabilities(_moto_class("moto.cloudformation.exceptions", "CloudFormationError")):  # type: ignore[misc]
+    """InsufficientCapabilitiesException: the template needs a capability the call did not acknowledge."""
+
+    code = "InsufficientCapabilitiesException"
+
+    def __init__(self, capability: str) -> None:
+        super().__init__(f"Requires capabilities : [{capability}]")
 
 
-class ApiStage(_moto_base()):  # type: ignore[misc]
+class ApiStage(_moto_class("moto.core.common_models", "CloudFormationModel")):  # type: ignore[misc]
     """AWS::ApiGateway::Stage: a named stage pointing at a deployment."""
 
     def __init__(self, api_id: str, stage_name: str) -> None:
