@@ -25,7 +25,7 @@ KINDS = ("stacks", "event source mappings", "functions", "usage plans", "API key
 
 
 def find_tagged(key: str = COURSE_TAG_KEY, value: str = COURSE_TAG_VALUE) -> list[str]:
-    """ARNs of everything with the tag (resourcegroupstaggingapi.get_resources; iam.list_roles, list_role_tags, list_policies for IAM, which GetResources does not cover)."""
+    """ARNs of everything with the tag (resourcegroupstaggingapi.get_resources; iam.list_roles/list_role_tags/list_policies/list_policy_tags, as GetResources skips IAM; apigateway.get_rest_apis/get_api_keys/get_usage_plans and lambda.list_tags, which the sandbox's GetResources skips)."""
     tagging, iam = boto3.client("resourcegroupstaggingapi"), boto3.client("iam")
     found = [r["ResourceARN"]
              for page in tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": key, "Values": [value]}])
@@ -42,7 +42,7 @@ def find_tagged(key: str = COURSE_TAG_KEY, value: str = COURSE_TAG_VALUE) -> lis
 
 
 def inventory() -> dict[str, list[str]]:
-    """Every resource of the kinds this course creates, as ARNs by kind (the list/describe call of each service)."""
+    """Every resource of the kinds this course creates, as ARNs by kind (cloudformation.list_stacks, lambda.list_event_source_mappings/list_functions, apigateway.get_usage_plans/get_api_keys/get_rest_apis, cloudwatch.describe_alarms, logs.describe_log_groups, dynamodb.list_tables, s3.list_buckets, sqs.list_queues, iam.list_roles/list_policies)."""
     lam, logs, cloudwatch = (boto3.client(s) for s in ("lambda", "logs", "cloudwatch"))
     dynamodb, s3, sqs, cloudformation = (boto3.client(s) for s in ("dynamodb", "s3", "sqs", "cloudformation"))
     region, account = lam.meta.region_name, boto3.client("sts").get_caller_identity()["Account"]
@@ -69,7 +69,7 @@ def inventory() -> dict[str, list[str]]:
 
 
 def delete_resources(arns: list[str]) -> list[str]:
-    """Delete each resource named by its ARN, in an order AWS accepts (each service's delete call); returns what went."""
+    """Delete each resource named by its ARN, in an order AWS accepts (cloudformation.delete_stack, lambda.delete_event_source_mapping/delete_function, apigateway.delete_usage_plan/delete_api_key/delete_rest_api, cloudwatch.delete_alarms, logs.delete_log_group, dynamodb.delete_table, s3.delete_objects/delete_bucket, sqs.delete_queue, iam.detach_role_policy/delete_role_policy/delete_role/delete_policy); returns what went."""
     removed = []
     for arn in sorted(arns, key=_deletion_order):
         kind, delete = _deleter(arn)
@@ -83,7 +83,7 @@ def delete_resources(arns: list[str]) -> list[str]:
 
 
 def remove_everything() -> list[str]:
-    """Delete everything inventory() lists (the delete call of each service); returns what went."""
+    """Delete everything inventory() lists, stacks first (the calls of inventory and delete_resources); returns what went."""
     removed = delete_resources(inventory()["stacks"])  # then list again: the stacks took their resources along
     return removed + delete_resources([arn for arns in inventory().values() for arn in arns])
 
