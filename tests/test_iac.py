@@ -43,3 +43,8 @@ def test_stack_outputs_reads_the_deployed_urls(sandbox):
     outputs = stack_outputs("hello")
     assert outputs["HelloUrl"].endswith(".execute-api.us-east-1.amazonaws.com/Prod/hello")
     assert outputs["FunctionName"].startswith("hello-HelloWorldFunction-")
+
+
+def test_code_already_in_s3_is_left_alone(sandbox):
+    template = TEMPLATE.replace("CodeUri: hello_world/", "CodeUri: s3://elsewhere/code.zip")
+    assert package_template(template, ROOT / "lambda_src", "artifacts") == template
