@@ -9,7 +9,7 @@ import boto3
 from helpers.cleanup import (COURSE_TAG_LIST, COURSE_TAGS, KINDS, delete_resources, find_tagged, inventory,
                              remove_everything)
 from helpers.deployment_package import zip_files
-from helpers.steps import LAMBDA_TRUST_POLICY
+from helpers.steps import BASIC_EXECUTION_POLICY, LAMBDA_TRUST_POLICY
 
 OTHER_TAGS = {"course": "something-else"}
 
@@ -20,6 +20,7 @@ def _make_one_of_each(tags, tag_list, suffix):
     policy = iam.create_policy(PolicyName=f"policy-{suffix}", Tags=tag_list, PolicyDocument=json.dumps(
         {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*"}]}))
     iam.attach_role_policy(RoleName=f"role-{suffix}", PolicyArn=policy["Policy"]["Arn"])
+    iam.attach_role_policy(RoleName=f"role-{suffix}", PolicyArn=BASIC_EXECUTION_POLICY)  # so its logs arrive
     lam.create_function(FunctionName=f"fn-{suffix}", Runtime="python3.12", Handler="app.h", Role=role["Role"]["Arn"],
                         Code={"ZipFile": zip_files({"app.py": "def h(e, c):\n    return 1\n"})}, Tags=tags)
     lam.invoke(FunctionName=f"fn-{suffix}")  # Lambda makes its log group, untagged

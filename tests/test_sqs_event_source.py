@@ -27,8 +27,13 @@ def lambda_handler(event, context):
 
 def _setup(response_types):
     lam, sqs = boto3.client("lambda"), boto3.client("sqs")
+    role = create_basic_execution_role("worker-role")
+    # The function reports each batch to the queue "seen"; its role must allow that.
+    boto3.client("iam").put_role_policy(RoleName="worker-role", PolicyName="report", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["sqs:GetQueueUrl", "sqs:SendMessage"], "Resource": "*"}]}))
     lam.create_function(FunctionName="worker", Runtime="python3.12", Handler="app.lambda_handler",
-                        Role=create_basic_execution_role("worker-role"), Code={"ZipFile": zip_files({"app.py": WORKER})})
+                        Role=role, Code={"ZipFile": zip_files({"app.py": WORKER})})
     sqs.create_queue(QueueName="seen")
     url = sqs.create_queue(QueueName="jobs", Attributes={"VisibilityTimeout": "60"})["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
