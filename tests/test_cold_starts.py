@@ -196,3 +196,18 @@ def test_the_notebooks_explorer_runs_against_the_sandbox(role):
     result = explorer.run()
     assert explorer.last is result and result.cold_starts == 2
     assert explorer.runner.function_names == ["explorer-plain", "explorer-heavy-import"]
+
+
+def test_a_replaced_function_starts_without_the_old_ones_logs(environment_info, role):
+    cold_starts.invoke(environment_info)
+    cold_starts.deploy_function(environment_info, package_function(ENVIRONMENT_INFO), role)
+    assert cold_starts.report_lines(environment_info) == []
+    cold_starts.invoke(environment_info)
+    assert [r.cold for r in cold_starts.report_lines(environment_info)] == [True]
+
+
+def test_a_replaced_function_starts_cold_even_with_the_same_code(environment_info, role):
+    cold_starts.invoke(environment_info)
+    cold_starts.deploy_function(environment_info, package_function(ENVIRONMENT_INFO), role)
+    cold_starts.invoke(environment_info)
+    assert [r.cold for r in cold_starts.report_lines(environment_info)] == [True]
