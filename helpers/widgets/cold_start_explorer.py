@@ -49,7 +49,7 @@ class ColdStartExplorer(widgets.VBox):
 
 
 def draw(result: ScenarioResult) -> bytes:
-    """A PNG: one bar per request, its Init Duration (if any) then its Duration, labelled by environment."""
+    """A PNG: one bar per request, its Init Duration (if any) then its Duration, and how long the caller waited."""
     environments = {stream: letter for letter, stream in
                     zip("ABCDEFGHIJKLMNOP", dict.fromkeys(r.environment for r in result.requests))}
     figure = Figure(figsize=(7, 0.45 * len(result.requests) + 1.3))
@@ -58,12 +58,13 @@ def draw(result: ScenarioResult) -> bytes:
     inits = [r.init_ms or 0 for r in result.requests]
     axes.barh(rows, inits, color="tab:orange", label="Init Duration (cold start)")
     axes.barh(rows, [r.duration_ms for r in result.requests], left=inits, color="tab:blue", label="Duration")
+    axes.plot([r.client_ms for r in result.requests], list(rows), "k|", markersize=16, label="the caller's wait")
     axes.set_yticks(list(rows), [f"request {i + 1} · env {environments[r.environment]}"
                                  for i, r in enumerate(result.requests)])
     axes.invert_yaxis()
-    axes.set_xlabel("ms (from the REPORT line)")
+    axes.set_xlabel("ms (bars from the REPORT line)")
     axes.set_title(result.summary().split(";")[0], fontsize="medium")
-    axes.legend(fontsize="small", loc="lower right")
+    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
     return buffer.getvalue()
