@@ -11,6 +11,7 @@ from typing import Iterable
 
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 # A fixed timestamp makes the same code give the same zip, so CodeSha256 only
 # changes when the code does (and a redeploy of unchanged code changes nothing).
@@ -51,22 +52,26 @@ def zip_files(files: dict[str, bytes | str]) -> bytes:
 
 
 def _with_dependencies(requirements: Iterable[str]) -> list[metadata.Distribution]:
-    """The installed distributions for `requirements` and everything they require (markers evaluated)."""
+    """The installed distributions for `requirements` and everything they require, extras included."""
     found: dict[str, metadata.Distribution] = {}
+    expanded: set[tuple[str, frozenset[str]]] = set()
     pending = [Requirement(r) for r in requirements]
     while pending:
         requirement = pending.pop()
-        key = re.sub(r"[-_.]+", "-", requirement.name).lower()
-        if key in found:
+        key = canonicalize_name(requirement.name)
+        extras = frozenset(requirement.extras)
+        if (key, extras) in expanded:
             continue
-        try:
-            dist = metadata.distribution(requirement.name)
-        except metadata.PackageNotFoundError:
-            raise ValueError(f"{requirement.name!r} is not installed here, so it can't be packaged") from None
-        found[key] = dist
-        for text in dist.requires or ():
+        expanded.add((key, extras))
+        if key not in found:
+            try:
+                found[key] = metadata.distribution(requirement.name)
+            except metadata.PackageNotFoundError:
+                raise ValueError(f"{requirement.name!r} is not installed here, so it can't be packaged") from None
+        # A dependency guarded by `extra == "parser"` is needed when the requirement asked for [parser].
+        environments = [{**default_environment(), "extra": extra} for extra in ("", *sorted(extras))]
+        for text in found[key].requires or ():
             dependency = Requirement(text)
-            env = {**default_environment(), "extra": ""}
-            if dependency.marker is None or dependency.marker.evaluate(env):
+            if dependency.marker is None or any(dependency.marker.evaluate(env) for env in environments):
                 pending.append(dependency)
     return list(found.values())

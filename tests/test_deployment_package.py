@@ -37,3 +37,15 @@ def test_an_uninstalled_requirement_is_a_clear_error(tmp_path):
 
 def test_zips_are_reproducible():
     assert zip_files({"b.py": "2", "a.py": b"1"}) == zip_files({"a.py": b"1", "b.py": "2"})
+
+
+def test_a_requirements_extras_bring_their_dependencies(tmp_path):
+    plain = names(build_deployment_package(tmp_path, requirements=["aws-lambda-powertools"]))
+    with_parser = names(build_deployment_package(tmp_path, requirements=["aws-lambda-powertools[parser]"]))
+    assert "pydantic/__init__.py" not in plain
+    assert "pydantic/__init__.py" in with_parser
+
+
+def test_an_extra_asked_for_later_is_still_expanded(tmp_path):
+    packaged = names(build_deployment_package(tmp_path, requirements=["aws-lambda-powertools", "aws-lambda-powertools[parser]"]))
+    assert "pydantic/__init__.py" in packaged

@@ -135,3 +135,27 @@ def test_stage_method_settings_defaults_seam():
 
     assert list(inspect.signature(Stage._get_default_method_settings).parameters) == ["self"]
     assert "_get_default_method_settings()" in inspect.getsource(Stage._patch_method_setting)
+
+
+def test_account_cloudwatch_role_seam():
+    # moto_link.cloudwatch_role_arn reads the role UpdateAccount /cloudwatchRoleArn stored.
+    from moto.apigateway.models import apigateway_backends
+
+    from helpers.sandbox import moto_link
+
+    backend = apigateway_backends["123456789012"]["eu-west-3"]
+    try:
+        assert moto_link.cloudwatch_role_arn("123456789012", "eu-west-3") is None
+        role = "arn:aws:iam::123456789012:role/apigateway-logs"
+        backend.update_account([{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}])
+        assert moto_link.cloudwatch_role_arn("123456789012", "eu-west-3") == role
+    finally:
+        apigateway_backends["123456789012"].pop("eu-west-3", None)
+
+
+def test_test_invoke_is_not_moto_s():
+    # The sandbox serves TestInvokeMethod/TestInvokeAuthorizer itself; moto 5.2 has neither (a crash, not a 404).
+    from moto.apigateway.responses import APIGatewayResponse
+
+    assert not hasattr(APIGatewayResponse, "test_invoke_method")
+    assert not hasattr(APIGatewayResponse, "test_invoke_authorizer")

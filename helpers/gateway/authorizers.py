@@ -9,9 +9,9 @@ import time
 from typing import Any, Callable
 
 from .backend import FunctionNotFound, GatewayBackend, IntegrationTimedOut
-from .context import InvocationContext
+from .context import EndpointRequest, EndpointResponse, InvocationContext
 from .errors import AccessDenied, AuthorizerConfigurationError, Unauthorized
-from .lambda_calls import execute_api_arn, invoke, permitted_function
+from .lambda_calls import encode_event, execute_api_arn, invocation_url, permitted_function
 from .policies import MalformedPolicy, authorizer_policy_allows
 from .proxy_event import request_fields
 
@@ -58,13 +58,9 @@ class LambdaAuthorization:
             raise AuthorizerConfigurationError("Cognito user pool authorizers are not supported by the sandbox")
         if authorization != "CUSTOM":
             return
-        authorizer = ctx.deployment.authorizers.get(ctx.route.method.get("authorizerId"))
-        if authorizer is None or authorizer.get("type") not in ("TOKEN", "REQUEST"):
-            raise AuthorizerConfigurationError(f"unusable authorizer {authorizer!r}")
+        authorizer = self._authorizer(ctx)
         identity = _identity(ctx, authorizer)
-        method_arn = execute_api_arn(ctx, f"{ctx.request.stage}/{ctx.request.method}{ctx.request.path}".rstrip("/"))
-        if ctx.request.path == "/":
-            method_arn += "/"
+        method_arn = _method_arn(ctx)
         ttl = authorizer.get("authorizerResultTtlInSeconds", DEFAULT_TTL_S)
         cacheable = bool(ttl) and bool(identity)
         key = (ctx.request.api_id, ctx.request.stage, authorizer["id"], identity)
@@ -76,10 +72,31 @@ class LambdaAuthorization:
                 self._cache.put(key, output, ttl)
         # The policy is re-evaluated against every request's ARN, cached or not: a cached
         # policy that names only the first method's ARN denies the others (a classic surprise).
+        self._apply(ctx, output, method_arn, latency_ms)
+
+    def run_for_test(self, ctx: InvocationContext) -> None:
+        """TestInvokeAuthorizer: always call the authorizer (no cache) and apply its policy to the test ARN."""
+        authorizer = self._authorizer(ctx)
+        _identity(ctx, authorizer)
+        method_arn = _method_arn(ctx)
+        output, latency_ms = self._call(ctx, authorizer, method_arn)
+        self._apply(ctx, output, method_arn, latency_ms)
+
+    @staticmethod
+    def _authorizer(ctx: InvocationContext) -> dict[str, Any]:
+        authorizer = ctx.deployment.authorizers.get(ctx.route.method.get("authorizerId"))
+        if authorizer is None or authorizer.get("type") not in ("TOKEN", "REQUEST"):
+            raise AuthorizerConfigurationError(f"unusable authorizer {authorizer!r}")
+        ctx.authorizer_id = authorizer["id"]
+        return authorizer
+
+    @staticmethod
+    def _apply(ctx: InvocationContext, output: dict[str, Any], method_arn: str, latency_ms: int) -> None:
         try:
             allowed = authorizer_policy_allows(output.get("policyDocument"), method_arn)
         except MalformedPolicy as error:
             raise AuthorizerConfigurationError(str(error)) from None
+        ctx.authorizer_output = output
         if not allowed:
             raise AccessDenied(f"policy does not allow {method_arn}")
         ctx.authorizer = {
@@ -93,13 +110,15 @@ class LambdaAuthorization:
         arn = permitted_function(self._backend, ctx, authorizer.get("authorizerUri"), source=f"authorizers/{authorizer['id']}",
                                  credentials=authorizer.get("authorizerCredentials"),
                                  error=AuthorizerConfigurationError, what="Lambda authorizer")
-        event = _authorizer_event(ctx, authorizer, method_arn)
+        ctx.authorizer_request = EndpointRequest(invocation_url(ctx.region, arn),
+                                                 encode_event(_authorizer_event(ctx, authorizer, method_arn)))
         started = time.perf_counter()
         try:
-            result = invoke(self._backend, arn, event, timeout_s=AUTHORIZER_TIMEOUT_S)
+            result = self._backend.invoke_function(arn, ctx.authorizer_request.body, timeout_s=AUTHORIZER_TIMEOUT_S)
         except (FunctionNotFound, IntegrationTimedOut) as error:
             raise AuthorizerConfigurationError(f"authorizer call failed: {error!r}") from None
         latency_ms = round((time.perf_counter() - started) * 1000)
+        ctx.authorizer_response = EndpointResponse(200, result.payload, result.request_id, result.executed_version)
         output = _json_or_none(result.payload)
         if result.function_error or result.timed_out:
             if isinstance(output, dict) and output.get("errorMessage") == "Unauthorized":
@@ -108,6 +127,12 @@ class LambdaAuthorization:
         if not isinstance(output, dict) or "policyDocument" not in output:
             raise AuthorizerConfigurationError("authorizer response has no policyDocument")
         return output, latency_ms
+
+
+def _method_arn(ctx: InvocationContext) -> str:
+    """The methodArn API Gateway sends the authorizer (`.../stage/GET/` for the root path)."""
+    method_arn = execute_api_arn(ctx, f"{ctx.request.stage}/{ctx.request.method}{ctx.request.path}".rstrip("/"))
+    return method_arn + "/" if ctx.request.path == "/" else method_arn
 
 
 def _identity(ctx: InvocationContext, authorizer: dict[str, Any]) -> tuple[str, ...]:

@@ -13,6 +13,8 @@ class LambdaResult:
     payload: bytes
     function_error: str | None = None  # "Unhandled" for a raised error, a timeout or a crash
     timed_out: bool = False
+    request_id: str | None = None  # Lambda's request id for the invocation
+    executed_version: str | None = None
 
 
 class IntegrationTimedOut(Exception):
@@ -62,3 +64,12 @@ class GatewayBackend(Protocol):
 
     def put_metrics(self, namespace: str, metric_data: list[dict[str, Any]]) -> None:
         """CloudWatch PutMetricData."""
+
+    def get_api_snapshot(self, api_id: str) -> dict[str, Any] | None:
+        """The API as it is saved now (what TestInvokeMethod runs), in get_deployment_snapshot's shape."""
+
+    def cloudwatch_role_arn(self) -> str | None:
+        """The account's CloudWatch Logs role (GetAccount cloudwatchRoleArn); API Gateway logs nothing without it."""
+
+    def put_log_events(self, group: str, stream: str, events: list[tuple[int, str]]) -> None:
+        """CloudWatch Logs PutLogEvents of (epoch ms, message) pairs; the group and stream are created if needed."""

@@ -8,6 +8,7 @@ from typing import Any
 
 from ..randomness import random_bytes, uuid4_text
 from .deployment import Deployment
+from .errors import GatewayError
 from .request import Request
 from .routing import RouteMatch
 
@@ -33,6 +34,24 @@ def new_request_ids(now: float) -> tuple[str, str, str]:
     return uuid4_text(digits), new_extended_request_id(random[16:27]), f"Root=1-{int(now):08x}-{random[27:].hex()}"
 
 
+@dataclass(frozen=True)
+class EndpointRequest:
+    """What the gateway sent its integration (the execution log shows it)."""
+
+    uri: str  # the Lambda Invoke URL the integration URI stands for
+    body: bytes
+
+
+@dataclass(frozen=True)
+class EndpointResponse:
+    """What the integration answered, before the gateway mapped it."""
+
+    status: int
+    body: bytes
+    request_id: str | None = None  # the Lambda request id, when the backend knows it
+    executed_version: str | None = None
+
+
 @dataclass
 class InvocationContext:
     """Everything the steps learn about a request; each step reads and adds to it."""
@@ -54,8 +73,18 @@ class InvocationContext:
     usage_identifier_key: str | None = None  # an API key value returned by a Lambda authorizer
     api_key: dict[str, Any] | None = None
     usage_plan: dict[str, Any] | None = None
+    authorizer_id: str | None = None  # the Lambda authorizer the method uses, once it is being run
+    authorizer_request: EndpointRequest | None = None  # the call to the authorizer's function, if made
+    authorizer_response: EndpointResponse | None = None
+    authorizer_output: dict[str, Any] | None = None  # what the authorizer returned (principalId, policyDocument...)
+    endpoint_request: EndpointRequest | None = None
+    endpoint_response: EndpointResponse | None = None
     integration_latency_ms: float | None = None
+    error: GatewayError | None = None  # what ended the request early, if anything did
     response: HttpResponse | None = None
+    finished_at: float | None = None  # epoch seconds from the gateway's clock, once answered
+    # A TestInvokeMethod call (the console's Test button): no stage, AWS's test-invoke placeholders.
+    test_invocation: bool = False
 
     @property
     def stage_variables(self) -> dict[str, str]:

@@ -16,6 +16,8 @@ class GatewayError(Exception):
     # AWS writes the errors that come from behind the integration as `{"message": "..."}`
     # (with a space) and its own front-door errors compactly; §1 of aws-behaviour.md.
     spaced = True
+    # Refused at the front door (authorization, API key, throttling): the method never started executing.
+    before_execution = False
 
     def __init__(self, detail: str | None = None, *, message: str | None = None):
         # `detail` is what AWS would write in the execution log; it never reaches the body.
@@ -23,6 +25,10 @@ class GatewayError(Exception):
         self.detail = detail
         if message is not None:
             self.message = message
+
+    def execution_log_line(self, request_id: str) -> str | None:
+        """The line AWS writes in the method's execution log for this error (None: it writes none)."""
+        return None
 
     @property
     def body(self) -> bytes:
@@ -33,6 +39,7 @@ class GatewayError(Exception):
 
 class _FrontDoorError(GatewayError):
     spaced = False
+    before_execution = True
 
 
 class MissingAuthenticationToken(_FrontDoorError):
@@ -70,6 +77,10 @@ class Unauthorized(_FrontDoorError):
     response_type = "UNAUTHORIZED"
     message = "Unauthorized"
 
+    def execution_log_line(self, request_id: str) -> str | None:
+        """AWS's line for a request its authorizer turned away."""
+        return f"Unauthorized request: {request_id}"
+
 
 class AccessDenied(_FrontDoorError):
     """The authorizer's policy denies the method (explicitly, or by not allowing it)."""
@@ -88,6 +99,10 @@ class AuthorizerConfigurationError(_FrontDoorError):
     error_type = "AuthorizerConfigurationException"
     response_type = "AUTHORIZER_CONFIGURATION_ERROR"
     message = None
+
+    def execution_log_line(self, request_id: str) -> str | None:
+        """AWS's line for an authorizer that could not be used."""
+        return "Execution failed due to configuration error: Authorizer error"
 
 
 class TooManyRequests(_FrontDoorError):
@@ -127,16 +142,32 @@ class BadRequest(_FrontDoorError):
 
 
 class LambdaFailure(GatewayError):
-    """The function raised, timed out, crashed or returned a malformed proxy response."""
+    """The function raised, timed out or crashed; `detail` is the execution log's line, word for word."""
 
     status = 502
     response_type = "INTEGRATION_FAILURE"
+
+    def execution_log_line(self, request_id: str) -> str | None:
+        """AWS's "Lambda execution failed with status 200 due to customer function error: ..." line."""
+        return self.detail
+
+
+class MalformedProxyResponse(LambdaFailure):
+    """The function's return value is not a proxy response API Gateway can map; `detail` says why."""
+
+    def execution_log_line(self, request_id: str) -> str | None:
+        """AWS names the failure, never the reason."""
+        return "Execution failed due to configuration error: Malformed Lambda proxy response"
 
 
 class ApiConfigurationError(GatewayError):
     """The API is set up in a way that cannot work, e.g. API Gateway may not invoke the function."""
 
     response_type = "API_CONFIGURATION_ERROR"
+
+    def execution_log_line(self, request_id: str) -> str | None:
+        """"Execution failed due to configuration error: <detail>"."""
+        return f"Execution failed due to configuration error: {self.detail or self.message}"
 
 
 class IntegrationTimeout(GatewayError):
@@ -146,6 +177,10 @@ class IntegrationTimeout(GatewayError):
     error_type = "IntegrationTimeoutException"
     response_type = "INTEGRATION_TIMEOUT"
     message = "Endpoint request timed out"
+
+    def execution_log_line(self, request_id: str) -> str | None:
+        """AWS's line for an integration that outlived its timeout."""
+        return "Execution failed due to a timeout error"
 
 
 class InternalFailure(GatewayError):

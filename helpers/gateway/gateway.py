@@ -18,6 +18,8 @@ from .lambda_proxy import LambdaProxyIntegration
 from .metrics import publish_metrics
 from .mock_integration import MockIntegration
 from .request import Request
+from .stage_logs import StageLogs
+from .testinvoke import authorizer_test_context, authorizer_test_result, method_test_context, method_test_result
 from .throttling import Throttling
 
 log = logging.getLogger(__name__)
@@ -88,24 +90,55 @@ class Gateway:
     def __init__(self, backend: GatewayBackend, *, clock: Callable[[], float] = time.time):
         self._backend = backend
         self._clock = clock
+        self._integrate = Integrate(backend)
+        self._authorize = LambdaAuthorization(backend, clock)
         self._steps: tuple[Step, ...] = (
             parse_request,
             ResolveStage(backend),
             read_body,
             route,
             IamAuthorization(backend),
-            LambdaAuthorization(backend, clock),
+            self._authorize,
             ApiKeyCheck(backend),
             Throttling(clock),
-            Integrate(backend),
+            self._integrate,
         )
+        self._stage_logs = StageLogs(backend)
 
     def handle(self, environ: dict[str, Any]) -> HttpResponse:
         """Run the steps for one request; any GatewayError becomes its AWS-shaped response."""
         started = time.perf_counter()
+        ctx = self._context(environ)
+        self._run(ctx, self._steps)
+        ctx.response.headers += [("x-amzn-RequestId", ctx.request_id), ("x-amz-apigw-id", ctx.extended_request_id)]
+        latency_ms = (time.perf_counter() - started) * 1000
+        publish_metrics(self._backend, ctx, latency_ms)
+        self._stage_logs(ctx, latency_ms)
+        return ctx.response
+
+    def test_invoke_method(self, api_id: str, resource_id: str, http_method: str,
+                           test_request: dict[str, Any]) -> dict[str, Any]:
+        """TestInvokeMethod (the console's Test button): the method's saved configuration, deployed or not.
+
+        Authorization, API keys and throttling are skipped, as on AWS; raises NotFound for an unknown
+        API, resource or method.
+        """
+        started = time.perf_counter()
+        ctx = method_test_context(self._backend, self._context({}), api_id, resource_id, http_method, test_request)
+        self._run(ctx, (self._integrate,))
+        return method_test_result(ctx, (time.perf_counter() - started) * 1000)
+
+    def test_invoke_authorizer(self, api_id: str, authorizer_id: str, test_request: dict[str, Any]) -> dict[str, Any]:
+        """TestInvokeAuthorizer: run a saved Lambda authorizer with the console's test identity."""
+        started = time.perf_counter()
+        ctx = authorizer_test_context(self._backend, self._context({}), api_id, authorizer_id, test_request)
+        self._run(ctx, (self._authorize.run_for_test,))
+        return authorizer_test_result(ctx, (time.perf_counter() - started) * 1000)
+
+    def _context(self, environ: dict[str, Any]) -> InvocationContext:
         now = self._clock()
         request_id, extended_request_id, trace_id = new_request_ids(now)
-        ctx = InvocationContext(
+        return InvocationContext(
             environ=environ,
             received_at=now,
             account_id=self._backend.account_id,
@@ -114,15 +147,17 @@ class Gateway:
             extended_request_id=extended_request_id,
             trace_id=trace_id,
         )
+
+    def _run(self, ctx: InvocationContext, steps: tuple[Step, ...]) -> None:
         try:
-            for step in self._steps:
+            for step in steps:
                 step(ctx)
         except GatewayError as error:
             log.info("%s %s: %s", ctx.request_id, type(error).__name__, error.detail or error.message)
+            ctx.error = error
             ctx.response = error_response(ctx, error)
         except Exception:
             log.exception("%s: unexpected gateway failure", ctx.request_id)
-            ctx.response = error_response(ctx, InternalFailure())
-        ctx.response.headers += [("x-amzn-RequestId", ctx.request_id), ("x-amz-apigw-id", ctx.extended_request_id)]
-        publish_metrics(self._backend, ctx, (time.perf_counter() - started) * 1000)
-        return ctx.response
+            ctx.error = InternalFailure()
+            ctx.response = error_response(ctx, ctx.error)
+        ctx.finished_at = self._clock()

@@ -31,11 +31,16 @@ class IamAuthorization:
         access_key = query.get("X-Amz-Credential", "").split("/", 1)[0] or None
         if match := _CREDENTIAL.search(credential):
             access_key = match.group(1)
-        # The sandbox's credentials stand for the account itself, as root credentials would.
-        ctx.iam_identity = {
-            "accessKey": access_key,
-            "accountId": ctx.account_id,
-            "caller": ctx.account_id,
-            "user": ctx.account_id,
-            "userArn": f"arn:{partition(ctx.region)}:iam::{ctx.account_id}:root",
-        }
+        ctx.iam_identity = account_identity(ctx, access_key)
+
+
+def account_identity(ctx: InvocationContext, access_key: str | None) -> dict[str, str | None]:
+    """`requestContext.identity` of a caller signing with the sandbox's own credentials."""
+    # The sandbox's credentials stand for the account itself, as root credentials would.
+    return {
+        "accessKey": access_key,
+        "accountId": ctx.account_id,
+        "caller": ctx.account_id,
+        "user": ctx.account_id,
+        "userArn": f"arn:{partition(ctx.region)}:iam::{ctx.account_id}:root",
+    }

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Any
 
-from .backend import GatewayBackend, LambdaResult
+from .backend import GatewayBackend
 from .context import InvocationContext
 from .policies import lambda_policy_allows
 
@@ -71,6 +71,12 @@ def permitted_function(backend: GatewayBackend, ctx: InvocationContext, uri: str
 _EVENT_ENCODER = json.JSONEncoder(check_circular=False)
 
 
-def invoke(backend: GatewayBackend, arn: str, event: dict[str, Any], *, timeout_s: float) -> LambdaResult:
-    """Invoke synchronously with a JSON event."""
-    return backend.invoke_function(arn, _EVENT_ENCODER.encode(event).encode(), timeout_s=timeout_s)
+def encode_event(event: dict[str, Any]) -> bytes:
+    """An event as the JSON payload Lambda receives."""
+    return _EVENT_ENCODER.encode(event).encode()
+
+
+def invocation_url(region: str, arn: str) -> str:
+    """The Lambda Invoke URL API Gateway calls for a function (the execution log's "Endpoint request URI")."""
+    domain = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
+    return f"https://lambda.{region}.{domain}/2015-03-31/functions/{arn}/invocations"

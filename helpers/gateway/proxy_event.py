@@ -17,6 +17,8 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 # API Gateway title-cases these two whatever the client sent, and drops the hop-level two.
 _RECASED = {"authorization": "Authorization", "user-agent": "User-Agent"}
 _DROPPED = {"content-length", "connection"}
+# The console's Test button has no client connection; AWS fills the domain with this placeholder.
+TEST_DOMAIN_NAME = "testPrefix.testDomainName"
 
 
 def build_proxy_event(ctx: InvocationContext) -> dict[str, Any]:
@@ -34,8 +36,8 @@ def request_fields(ctx: InvocationContext) -> dict[str, Any]:
         "resource": ctx.route.resource["path"],
         "path": request.path,
         "httpMethod": request.method,
-        "headers": headers,
-        "multiValueHeaders": multi_headers,
+        "headers": headers or None,  # only a test invocation (the console's Test button) can have none
+        "multiValueHeaders": multi_headers or None,
         "queryStringParameters": query,
         "multiValueQueryStringParameters": multi_query,
         "pathParameters": ctx.route.path_parameters,
@@ -49,7 +51,8 @@ def event_headers(ctx: InvocationContext) -> tuple[dict[str, str], dict[str, lis
     request = ctx.request
     multi: dict[str, list[str]] = {}
     spelling: dict[str, str] = {}  # first casing seen for each header, so repeats group together
-    for name, value in [*request.headers, *_added_headers(ctx)]:
+    added = [] if ctx.test_invocation else _added_headers(ctx)
+    for name, value in [*request.headers, *added]:
         lower = name.lower()
         if lower in _DROPPED:
             continue
@@ -93,18 +96,21 @@ def request_context(ctx: InvocationContext) -> dict[str, Any]:
     request = ctx.request
     # The Host the client used (a learner's link built from domainName + path then works
     # locally); AWS's own name when the client sent none.
-    domain_name = request.header("Host") or f"{request.api_id}.execute-api.{ctx.region}.amazonaws.com"
+    if ctx.test_invocation:
+        domain_name = TEST_DOMAIN_NAME
+    else:
+        domain_name = request.header("Host") or f"{request.api_id}.execute-api.{ctx.region}.amazonaws.com"
     context = {
         "resourceId": ctx.route.resource.get("id"),
         "resourcePath": ctx.route.resource["path"],
         "httpMethod": request.method,
         "extendedRequestId": ctx.extended_request_id,
         "requestTime": format_request_time(ctx.received_at),
-        "path": f"/{request.stage}{request.path}",
+        "path": request.path if ctx.test_invocation else f"/{request.stage}{request.path}",
         "accountId": ctx.account_id,
         "protocol": request.protocol,
         "stage": request.stage,
-        "domainPrefix": domain_prefix(domain_name, request.api_id),
+        "domainPrefix": "testPrefix" if ctx.test_invocation else domain_prefix(domain_name, request.api_id),
         "requestTimeEpoch": int(ctx.received_at * 1000),
         "requestId": ctx.request_id,
         "identity": _identity(ctx),

@@ -9,7 +9,7 @@ import re
 from typing import Any
 
 from .context import HttpResponse
-from .errors import ApiConfigurationError, LambdaFailure
+from .errors import ApiConfigurationError, MalformedProxyResponse
 from .wildcards import media_type_matches
 
 _KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
@@ -24,16 +24,16 @@ _TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 
 
 def map_proxy_response(payload: bytes, *, accept: str | None, binary_media_types: list[str]) -> HttpResponse:
-    """Read a function's proxy response; raise LambdaFailure (502) when AWS would reject it."""
+    """Read a function's proxy response; raise MalformedProxyResponse (502) when AWS would reject it."""
     try:
         result = json.loads(payload)
     except ValueError:
-        raise LambdaFailure("Malformed Lambda proxy response: not JSON") from None
+        raise MalformedProxyResponse("Malformed Lambda proxy response: not JSON") from None
     if not isinstance(result, dict):
-        raise LambdaFailure("Malformed Lambda proxy response: not a JSON object")
+        raise MalformedProxyResponse("Malformed Lambda proxy response: not a JSON object")
     unknown = set(result) - _KEYS
     if unknown:
-        raise LambdaFailure(f"Malformed Lambda proxy response: unexpected keys {sorted(unknown)}")
+        raise MalformedProxyResponse(f"Malformed Lambda proxy response: unexpected keys {sorted(unknown)}")
     headers = _headers(result.get("multiValueHeaders"), result.get("headers"))
     if not any(name.lower() == "content-type" for name, _ in headers):
         headers.append(("Content-Type", "application/json"))
@@ -47,20 +47,20 @@ def _status(value: Any) -> int:
     if isinstance(value, str) and value.isascii() and value.isdigit():
         value = int(value)
     if not isinstance(value, int) or isinstance(value, bool) or not 100 <= value <= 599:
-        raise LambdaFailure(f"Malformed Lambda proxy response: statusCode {value!r}")
+        raise MalformedProxyResponse(f"Malformed Lambda proxy response: statusCode {value!r}")
     return value
 
 
 def _headers(multi: Any, single: Any) -> list[tuple[str, str]]:
     """Every multiValueHeaders value on its own line, then each single header after them."""
     if multi is not None and not isinstance(multi, dict):
-        raise LambdaFailure("Malformed Lambda proxy response: multiValueHeaders is not an object")
+        raise MalformedProxyResponse("Malformed Lambda proxy response: multiValueHeaders is not an object")
     if single is not None and not isinstance(single, dict):
-        raise LambdaFailure("Malformed Lambda proxy response: headers is not an object")
+        raise MalformedProxyResponse("Malformed Lambda proxy response: headers is not an object")
     lines = []
     for name, values in (multi or {}).items():
         if not isinstance(values, list):
-            raise LambdaFailure(f"Malformed Lambda proxy response: multiValueHeaders[{name!r}] is not a list")
+            raise MalformedProxyResponse(f"Malformed Lambda proxy response: multiValueHeaders[{name!r}] is not a list")
         lines.extend((name, value) for value in values)
     lines.extend((single or {}).items())
     return [(_header_name(name), _header_text(value)) for name, value in lines if value is not None]
@@ -68,7 +68,7 @@ def _headers(multi: Any, single: Any) -> list[tuple[str, str]]:
 
 def _header_name(name: str) -> str:
     if not _TOKEN.fullmatch(name):
-        raise LambdaFailure(f"Malformed Lambda proxy response: header name {name!r}")
+        raise MalformedProxyResponse(f"Malformed Lambda proxy response: header name {name!r}")
     remapped = _REMAPPED.get(name.lower())
     return f"x-amzn-Remapped-{remapped}" if remapped else name
 
@@ -79,7 +79,7 @@ def _header_text(value: Any) -> str:
     if isinstance(value, (int, float)):
         return str(value)
     if not isinstance(value, str) or "\r" in value or "\n" in value:
-        raise LambdaFailure(f"Malformed Lambda proxy response: header value {value!r}")
+        raise MalformedProxyResponse(f"Malformed Lambda proxy response: header value {value!r}")
     # WSGI carries header bytes as latin-1 code points; send UTF-8 bytes like AWS does.
     return value.encode("utf-8").decode("latin-1")
 
@@ -90,7 +90,7 @@ def _body(result: dict[str, Any], accept: str | None, binary_media_types: list[s
     if body is None:
         return b""
     if isinstance(body, bool) or not isinstance(body, (str, int, float)):
-        raise LambdaFailure("Malformed Lambda proxy response: body is not a string")
+        raise MalformedProxyResponse("Malformed Lambda proxy response: body is not a string")
     text = body if isinstance(body, str) else str(body)
     if decode:
         try:
@@ -105,7 +105,7 @@ def _is_true(flag: Any) -> bool:
         return bool(flag)
     if isinstance(flag, str) and flag.lower() in ("true", "false"):
         return flag.lower() == "true"
-    raise LambdaFailure(f"Malformed Lambda proxy response: isBase64Encoded {flag!r}")
+    raise MalformedProxyResponse(f"Malformed Lambda proxy response: isBase64Encoded {flag!r}")
 
 
 def _wants_binary(accept: str | None, binary_media_types: list[str]) -> bool:

@@ -12,9 +12,10 @@ from .context import InvocationContext
 _REFERENCE = re.compile(r"\$\{([A-Za-z_][\w.]*)\}|\$([A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")
 
 
-def render(template: str, variables: dict[str, str]) -> str:
-    """Replace the known `$name` references; unknown ones stay literally, as VTL prints them."""
-    return _REFERENCE.sub(lambda m: variables.get(m.group(1) or m.group(2), m.group(0)), template)
+def render(template: str, variables: dict[str, str], *, missing: str | None = None) -> str:
+    """Replace the known `$name` references; unknown ones become `missing`, or stay literally as VTL prints them."""
+    return _REFERENCE.sub(
+        lambda m: variables.get(m.group(1) or m.group(2), m.group(0) if missing is None else missing), template)
 
 
 def template_variables(ctx: InvocationContext, error: Any = None) -> dict[str, str]:

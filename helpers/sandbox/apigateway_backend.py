@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from ..engine import Engine, EngineError, FunctionSpec
 from ..gateway import FunctionNotFound, GatewayApp, IntegrationTimedOut, LambdaResult
 from ..gateway.errors import ApiConfigurationError
+from ..gateway.testinvoke import NotFound
 from ..gateway.throttling import ACCOUNT_BURST_LIMIT, ACCOUNT_RATE_LIMIT
 from . import moto_link, sigv4
 from .credentials import Credentials, signature_of
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 
 INVOKE_URL_PATH = r"^/restapis/[^/]+/[^/]+/_user_request_(/.*)?$"
 CREATE_DEPLOYMENT_PATH = r"^/restapis/(?P<api>[^/]+)/deployments/?$"
+# TestInvokeMethod and TestInvokeAuthorizer: the only POSTs to these paths.
+TEST_INVOKE_METHOD_PATH = r"^/restapis/(?P<api>[^/]+)/resources/(?P<resource>[^/]+)/methods/(?P<method>[^/]+)/?$"
+TEST_INVOKE_AUTHORIZER_PATH = r"^/restapis/(?P<api>[^/]+)/authorizers/(?P<authorizer>[^/]+)/?$"
 # API Gateway's integration timeout for REST APIs (raisable on AWS by a quota request only).
 MAX_INTEGRATION_TIMEOUT_S = 29.0
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -40,7 +44,7 @@ class MotoGatewayBackend:
         self.max_integration_timeout_s = max_integration_timeout_s  # tests lower it instead of waiting 29 s
         self._engine = engine
         self._credentials = credentials
-        self._moto_app = moto_app
+        self.moto_app = moto_app
         self._telemetry = telemetry
         # Every request reads the API, the stage and the function from moto; those reads cost
         # more than the rest of the gateway, and change only when the control plane writes.
@@ -126,7 +130,8 @@ class MotoGatewayBackend:
             # Throttled, stopped engine, unsupported runtime: Lambda refused the call itself.
             raise ApiConfigurationError(f"Lambda refused the invocation: {error.error_type}") from None
         timed_out = result.function_error is not None and _error_type(result.payload) == "Sandbox.Timedout"
-        return LambdaResult(result.payload, result.function_error, timed_out=timed_out)
+        return LambdaResult(result.payload, result.function_error, timed_out=timed_out,
+                            request_id=result.request_id, executed_version=result.executed_version)
 
     def _run_with_deadline(self, spec: Any, payload: bytes, invoked_arn: str, limit: float) -> LambdaResult:
         outcome: dict[str, Any] = {}
@@ -165,6 +170,18 @@ class MotoGatewayBackend:
         """CloudWatch PutMetricData into the sandbox."""
         self._telemetry.put_metric_data(namespace, metric_data)
 
+    def put_log_events(self, group: str, stream: str, events: list[tuple[int, str]]) -> None:
+        """Queue log events for the sandbox's CloudWatch Logs (written off the request path)."""
+        self._telemetry.put_log_events(group, stream, events)
+
+    def cloudwatch_role_arn(self) -> str | None:
+        """The account's CloudWatch Logs role for API Gateway, or None."""
+        return self._reads.get(("account",), lambda: moto_link.cloudwatch_role_arn(self.account_id, self.region))
+
+    def get_api_snapshot(self, api_id: str) -> dict[str, Any] | None:
+        """The API as saved now (what the console's Test button runs)."""
+        return moto_link.api_snapshot(self.account_id, self.region, api_id)
+
     # CreateDeployment, where the snapshot is taken.
 
     def create_deployment_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
@@ -177,7 +194,7 @@ class MotoGatewayBackend:
 
         request_body = environ["wsgi.input"].read()
         environ["wsgi.input"] = io.BytesIO(request_body)
-        result = self._moto_app(environ, capture)
+        result = self.moto_app(environ, capture)
         try:
             body = b"".join(result)
         finally:
@@ -215,6 +232,16 @@ def _describe_new_stage(account_id: str, region: str, api_id: str, request_body:
         moto_link.describe_stage(account_id, region, api_id, request["stageName"], request["stageDescription"])
 
 
+def _json_answer(start_response: Callable[..., Any], status: str, document: dict[str, Any],
+                 error_type: str | None = None) -> list[bytes]:
+    body = json.dumps(document).encode()
+    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
+    if error_type:
+        headers.append(("x-amzn-ErrorType", error_type))
+    start_response(status, headers)
+    return [body]
+
+
 def _error_type(payload: bytes) -> str | None:
     try:
         document = json.loads(payload)
@@ -237,6 +264,26 @@ class SandboxGateway:
         self.backend = backend
         self.app = GatewayApp(backend)
 
+    def test_invoke_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """WSGI app for TestInvokeMethod and TestInvokeAuthorizer, run by the gateway on the saved API."""
+        if _request_region(environ, self.backend.region) != self.backend.region:
+            return self.backend.moto_app(environ, start_response)
+        parts = environ["PATH_INFO"].strip("/").split("/")
+        try:
+            request = json.loads(environ["wsgi.input"].read() or b"{}")
+            if not isinstance(request, dict):
+                raise ValueError("not a JSON object")
+            if parts[2] == "authorizers":
+                answer = self.app.gateway.test_invoke_authorizer(parts[1], parts[3], request)
+            else:
+                answer = self.app.gateway.test_invoke_method(parts[1], parts[3], parts[5], request)
+        except NotFound as error:
+            return _json_answer(start_response, "404 Not Found", {"message": str(error)}, "NotFoundException")
+        except ValueError:
+            return _json_answer(start_response, "400 Bad Request", {"message": "Invalid request body"},
+                                "BadRequestException")
+        return _json_answer(start_response, "200 OK", answer)
+
     def stop(self) -> None:
         """Stop what the backend owns."""
         self.backend.stop()
@@ -252,4 +299,6 @@ def mount_gateway(sandbox: "Sandbox") -> SandboxGateway:
     # Invoke URLs are public: each method decides its own authorization (NONE, IAM, key, authorizer).
     sandbox.front_door.mount(_ALL_METHODS, INVOKE_URL_PATH, gateway.app, signed=False)
     sandbox.front_door.mount(["POST"], CREATE_DEPLOYMENT_PATH, backend.create_deployment_app)
+    sandbox.front_door.mount(["POST"], TEST_INVOKE_METHOD_PATH, gateway.test_invoke_app)
+    sandbox.front_door.mount(["POST"], TEST_INVOKE_AUTHORIZER_PATH, gateway.test_invoke_app)
     return gateway

@@ -226,6 +226,11 @@ def api_snapshot(account_id: str, region: str, api_id: str) -> dict[str, Any] | 
     })
 
 
+def cloudwatch_role_arn(account_id: str, region: str) -> str | None:
+    """GetAccount's cloudwatchRoleArn: the role API Gateway writes CloudWatch logs with, or None."""
+    return apigateway_backend(account_id, region).get_account().cloudwatch_role_arn or None
+
+
 def api_key_by_value(account_id: str, region: str, value: str) -> dict[str, Any] | None:
     """GetApiKey(includeValue=True) shape of the key with this value, or None."""
     for key in list(apigateway_backend(account_id, region).keys.values()):

@@ -94,6 +94,8 @@ class FakeBackend:
     signature: bool | None = None  # what verify_sigv4 answers
     invocations: list[tuple[str, dict]] = field(default_factory=list)
     metrics: list[tuple[str, list[dict]]] = field(default_factory=list)
+    logging_role: str | None = None  # the account's CloudWatch Logs role (GetAccount cloudwatchRoleArn)
+    log_events: dict[tuple[str, str], list[tuple[int, str]]] = field(default_factory=dict)
     validate_events: bool = True  # check every event against Powertools' models (off for benchmarks)
 
     def get_rest_api(self, api_id):
@@ -139,6 +141,16 @@ class FakeBackend:
 
     def put_metrics(self, namespace, metric_data):
         self.metrics.append((namespace, metric_data))
+
+    def cloudwatch_role_arn(self):
+        return self.logging_role
+
+    def put_log_events(self, group, stream, events):
+        self.log_events.setdefault((group, stream), []).extend(events)
+
+    def log_messages(self, group):
+        """Every message written to a log group, in order."""
+        return [message for (g, _), events in self.log_events.items() if g == group for _, message in events]
 
 
 def hello_world(event: dict) -> dict:
