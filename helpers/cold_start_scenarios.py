@@ -61,7 +61,6 @@ class ScenarioRunner:
         self.role_arn = role_arn
         self.plain = f"{prefix}-plain"
         self.heavy = f"{prefix}-heavy-import"
-        self._deployed: set[str] = set()
 
     @property
     def function_names(self) -> list[str]:
@@ -94,12 +93,16 @@ class ScenarioRunner:
         ])
 
     def _deploy(self, function: str) -> None:
-        if function in self._deployed:
+        """Deploy the function unless it is there (asked each time: the sandbox may have been started over)."""
+        client = boto3.client("lambda")
+        try:
+            client.get_function(FunctionName=function)
             return
+        except client.exceptions.ResourceNotFoundException:
+            pass
         source = _SOURCE.read_text()
         code = with_heavy_import(source) if function == self.heavy else source
         deploy_function(function, zip_files({"app.py": code}), self.role_arn, Timeout=10)
-        self._deployed.add(function)
 
     def _provision(self, concurrency: int) -> str:
         """Give the alias (made once, on a published version) `concurrency` provisioned environments; wait until READY."""

@@ -211,3 +211,10 @@ def test_a_replaced_function_starts_cold_even_with_the_same_code(environment_inf
     cold_starts.deploy_function(environment_info, package_function(ENVIRONMENT_INFO), role)
     cold_starts.invoke(environment_info)
     assert [r.cold for r in cold_starts.report_lines(environment_info)] == [True]
+
+
+def test_the_runner_deploys_again_into_a_sandbox_started_over(role):
+    runner = ScenarioRunner(role)
+    runner.run("cold", 1)
+    boto3.client("lambda").delete_function(FunctionName=runner.plain)
+    assert runner.run("cold", 1).cold_starts == 1
