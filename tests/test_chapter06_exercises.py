@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import boto3
@@ -109,8 +110,10 @@ def test_q2_an_alias_without_provisioned_concurrency(burst_function, capsys):
 
 def test_q2_too_few_environments_leave_cold_starts(burst_function, capsys):
     alias_with(burst_function, 2)
-    assert verdict(chapter06.q2, {"burst_qualifier": "prod"}, capsys).startswith(
-        "Incorrect: 3 of the 5 requests were cold starts (Init Duration in their REPORT line): 2 provisioned environment(s)")
+    # Three requests find no provisioned environment (fewer only if a thread starts after a request has ended).
+    assert re.match(r"Incorrect: [123] of the 5 requests were cold starts \(Init Duration in their REPORT line\): "
+                    r"2 provisioned environment\(s\) serve 2 request\(s\) at once",
+                    verdict(chapter06.q2, {"burst_qualifier": "prod"}, capsys))
 
 
 def test_q2_more_than_enough_is_correct_but_costs(burst_function, capsys):
