@@ -41,6 +41,9 @@ $(STAMP): pyproject.toml | $(if $(filter .venv,$(ENV_DIR)),$(ENV_DIR)/bin/python
 # unless told; a normal user never needs the flag.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 
+# JupyterLab also reads the project's settings in jupyter/ (Binder's start script does the same):
+# chapter 00 first, and no "official Jupyter news" question covering it.
+lab: export JUPYTER_CONFIG_PATH := $(CURDIR)/jupyter$(if $(JUPYTER_CONFIG_PATH),:$(JUPYTER_CONFIG_PATH))
 lab: $(SETUP)
 	$(VENV_PY) -m jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(ALLOW_ROOT) $(LAB_ARGS) notebooks/00_start_here.ipynb
 

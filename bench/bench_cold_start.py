@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from helpers.engine import Engine, FunctionSpec  # noqa: E402
+from helpers.engine import Engine, FunctionSpec, interpreters  # noqa: E402
 from helpers.engine.engine import WORKER_FLAGS  # noqa: E402
 from helpers.engine.runtime_site import build_runtime_site  # noqa: E402
 
@@ -53,21 +53,22 @@ def ms(seconds: float) -> float:
 
 
 def bare_import(spec: FunctionSpec, runs: int) -> list[float]:
-    """Start the interpreter as a worker is started and import the handler's module, nothing else."""
+    """Start the interpreter a worker runs on, as a worker is started, and import the handler's module, nothing else."""
+    python = interpreters.for_runtime(spec.runtime, sys.executable).path
     work = tempfile.mkdtemp(prefix="bench-bare-")
     try:
         task_root, site = os.path.join(work, "task"), os.path.join(work, "runtime")
         os.mkdir(site)
-        build_runtime_site(sys.executable, site)
+        build_runtime_site(python, site)
         with zipfile.ZipFile(io.BytesIO(spec.code_zip)) as archive:
             archive.extractall(task_root)
         code = (f"import sys; sys.path[:] = [{task_root!r}, *sys.path, {site!r}]; "
                 f"import {spec.handler.rsplit('.', 1)[0]}")
-        env = {"PATH": os.path.dirname(sys.executable), "LAMBDA_TASK_ROOT": task_root, "TZ": ":UTC"}
+        env = {"PATH": os.path.dirname(python), "LAMBDA_TASK_ROOT": task_root, "TZ": ":UTC"}
         times = []
         for _ in range(runs):
             start = time.perf_counter()
-            subprocess.run([sys.executable, *WORKER_FLAGS, "-c", code], cwd=task_root, env=env, check=True,
+            subprocess.run([python, *WORKER_FLAGS, "-c", code], cwd=task_root, env=env, check=True,
                            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                            start_new_session=True)
             times.append(ms(time.perf_counter() - start))
@@ -131,7 +132,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=21, help="samples per cold measurement (default 21)")
     args = parser.parse_args()
     spec = hello_world_spec()
-    print(f"python {sys.version.split()[0]} at {sys.executable}, {os.cpu_count()} CPUs, flags {' '.join(WORKER_FLAGS)}")
+    worker = interpreters.for_runtime(spec.runtime, sys.executable)
+    print(f"python {sys.version.split()[0]} at {sys.executable}, {spec.runtime} functions on {worker.path} "
+          f"({'.'.join(map(str, worker.version))}), {os.cpu_count()} CPUs, flags {' '.join(WORKER_FLAGS)}")
 
     bare = bare_import(spec, args.runs)
     with Engine() as engine:

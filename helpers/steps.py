@@ -74,23 +74,31 @@ def deploy_hello_world_api(
         FunctionName=name, Runtime="python3.12", Handler="app.lambda_handler",
         Role=create_basic_execution_role(role_name), Code={"ZipFile": package_function(folder)},
     )
-    function_arn = wait_until_active(name)["FunctionArn"]
-    region = apigw.meta.region_name
+    wait_until_active(name)
     api_id = apigw.create_rest_api(name=name, endpointConfiguration={"types": ["REGIONAL"]})["id"]
-    root_id = apigw.get_resources(restApiId=api_id)["items"][0]["id"]
-    hello_id = apigw.create_resource(restApiId=api_id, parentId=root_id, pathPart="hello")["id"]
-    apigw.put_method(restApiId=api_id, resourceId=hello_id, httpMethod="GET", authorizationType="NONE")
-    apigw.put_integration(
-        restApiId=api_id, resourceId=hello_id, httpMethod="GET", type="AWS_PROXY", integrationHttpMethod="POST",
-        uri=f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations",
-    )
-    account_id = function_arn.split(":")[4]
-    lam.add_permission(
-        FunctionName=name, StatementId="apigateway-get-hello", Action="lambda:InvokeFunction",
-        Principal="apigateway.amazonaws.com", SourceArn=f"arn:aws:execute-api:{region}:{account_id}:{api_id}/*/GET/hello",
-    )
+    add_get_route(api_id, "hello", name)
     apigw.create_deployment(restApiId=api_id, stageName=stage, stageDescription="Development stage")
     return api_id
+
+
+def add_get_route(rest_api_id: str, path_part: str, function_name: str) -> str:
+    """Add GET /<path_part> with a Lambda proxy integration and its invoke permission, not deployed (apigateway.create_resource/put_method/put_integration, lambda.add_permission); returns the resource id."""
+    lam, apigw = boto3.client("lambda"), boto3.client("apigateway")
+    function_arn = lam.get_function_configuration(FunctionName=function_name)["FunctionArn"]
+    region, account_id = apigw.meta.region_name, function_arn.split(":")[4]
+    root_id = next(r["id"] for r in apigw.get_resources(restApiId=rest_api_id)["items"] if r["path"] == "/")
+    resource_id = apigw.create_resource(restApiId=rest_api_id, parentId=root_id, pathPart=path_part)["id"]
+    apigw.put_method(restApiId=rest_api_id, resourceId=resource_id, httpMethod="GET", authorizationType="NONE")
+    apigw.put_integration(
+        restApiId=rest_api_id, resourceId=resource_id, httpMethod="GET", type="AWS_PROXY", integrationHttpMethod="POST",
+        uri=f"arn:aws:apigateway:{region}:lambda:path/2015-03-31/functions/{function_arn}/invocations",
+    )
+    lam.add_permission(
+        FunctionName=function_name, StatementId=f"apigateway-get-{path_part}", Action="lambda:InvokeFunction",
+        Principal="apigateway.amazonaws.com",
+        SourceArn=f"arn:aws:execute-api:{region}:{account_id}:{rest_api_id}/*/GET/{path_part}",
+    )
+    return resource_id
 
 
 def latest_log_lines(function_name: str, *, limit: int = 50, wait: float = 0.0) -> list[str]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import sandbox as _sandbox
+from .sandbox import aws_guard
 from .sandbox.process_env import owners, sandbox_variables
 
 REAL_AWS_OPT_IN = "I understand this creates real AWS resources that may cost money"
@@ -66,6 +67,7 @@ def connect(
         # LocalStack and friends accept any credentials; "test" is their convention.
         variables = sandbox_variables(endpoint_url, region, "test", "test")
         result = Target("endpoint", region, endpoint_url)
+        aws_guard.allow_endpoint(endpoint_url)
         owners.push(result, variables)
         result._session = boto3.session.Session(aws_access_key_id="test", aws_secret_access_key="test")
         return result
@@ -85,6 +87,7 @@ def _connect_real_aws(region: str, opt_in: str | None) -> Target:
         )
     if _sandbox.any_running():
         raise RuntimeError("A sandbox is running in this kernel; stop it before connecting to real AWS.")
+    aws_guard.opt_in_to_real_aws()
     session = boto3.session.Session(region_name=region)
     # Ignore AWS_ENDPOINT_URL and endpoint_url in ~/.aws: this target is AWS itself.
     sts = session.client("sts", config=Config(ignore_configured_endpoint_urls=True))

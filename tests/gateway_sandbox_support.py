@@ -49,6 +49,8 @@ def create_function(sandbox: Any, name: str, handler_file: str = "hello.py", han
         role = iam.get_role(RoleName="hello-world-api-role")["Role"]["Arn"]
     except iam.exceptions.NoSuchEntityException:
         role = iam.create_role(RoleName="hello-world-api-role", AssumeRolePolicyDocument=ASSUME_ROLE)["Role"]["Arn"]
+        iam.attach_role_policy(RoleName="hello-world-api-role",
+                               PolicyArn="arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
     created = sandbox.client("lambda").create_function(
         FunctionName=name, Runtime="python3.12", Role=role, Handler=handler,
         Code={"ZipFile": code_zip(handler_file, libraries)}, **config)

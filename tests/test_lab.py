@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import os
+import re
 import secrets
 import signal
 import socket
@@ -13,6 +16,8 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# The plugin that covers the first view with "Would you like to get notified about official Jupyter news?".
+ANNOUNCEMENTS = "@jupyterlab/apputils-extension:announcements"
 
 
 def _free_port() -> int:
@@ -27,6 +32,12 @@ def _get(url: str) -> str | None:
             return response.read().decode()
     except OSError:
         return None
+
+
+def _page_config(page: str) -> dict:
+    config = re.search(r'<script id="jupyter-config-data" type="application/json">(.*?)</script>', page, re.S)
+    assert config, "no page config in JupyterLab's page"
+    return json.loads(config[1])
 
 
 def test_make_lab_serves_jupyterlab_on_the_first_notebook(tmp_path):
@@ -47,6 +58,16 @@ def test_make_lab_serves_jupyterlab_on_the_first_notebook(tmp_path):
             time.sleep(0.3)
         assert page is not None, lab.stdout.read().decode() if lab.poll() is not None else "JupyterLab did not answer"
         assert "JupyterLab" in page
+        # The page config JupyterLab built from every config path: the news question's plugin is off.
+        assert ANNOUNCEMENTS in _page_config(page)["disabledExtensions"]
+        # Opened without a path (Binder without ?labpath=), the server goes to chapter 00.
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        try:
+            connection.request("GET", f"/?token={token}")
+            location = connection.getresponse().getheader("Location", "")
+        finally:
+            connection.close()
+        assert location.split("?")[0] == "/lab/tree/notebooks/00_start_here.ipynb"
         contents = _get(f"http://127.0.0.1:{port}/api/contents/notebooks/00_start_here.ipynb?token={token}&content=0")
         assert contents is not None and '"type": "notebook"' in contents.replace('":"', '": "')
     finally:
@@ -57,3 +78,14 @@ def test_make_lab_serves_jupyterlab_on_the_first_notebook(tmp_path):
             os.killpg(lab.pid, signal.SIGKILL)
             lab.wait()
         lab.stdout.close()
+
+
+def test_binders_start_script_gives_jupyterlab_the_same_settings():
+    # Binder runs `start <command>`; JupyterLab's page config and server config then come from jupyter/ too.
+    code = ("import json; from jupyterlab_server.config import get_static_page_config; "
+            "from jupyter_core.paths import jupyter_config_path; "
+            "print(json.dumps([get_static_page_config(), jupyter_config_path()]))")
+    done = subprocess.run([str(ROOT / "start"), sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    page_config, config_path = json.loads(done.stdout)
+    assert page_config["disabledExtensions"][ANNOUNCEMENTS] is True
+    assert str(ROOT / "jupyter") in config_path

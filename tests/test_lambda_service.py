@@ -17,6 +17,7 @@ from tests.conftest import child_pids
 TRUST = json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
 )
+BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 HELLO = """\
 import json
 
@@ -40,6 +41,8 @@ def deploy(name: str, code: str = HELLO, **config) -> str:
         role = iam.get_role(RoleName="lab-role")["Role"]["Arn"]
     except iam.exceptions.NoSuchEntityException:
         role = iam.create_role(RoleName="lab-role", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+        # As the console's "basic Lambda permissions": without them a function's logs never arrive.
+        iam.attach_role_policy(RoleName="lab-role", PolicyArn=BASIC_EXECUTION)
     config.setdefault("Runtime", "python3.12")
     config.setdefault("Handler", "app.lambda_handler")
     boto3.client("lambda").create_function(FunctionName=name, Role=role, Code={"ZipFile": zip_of({"app.py": code})}, **config)
@@ -142,6 +145,9 @@ def test_a_code_update_retires_the_old_environment(sandbox):
 def test_the_handler_reaches_the_sandbox_with_boto3(sandbox):
     boto3.client("s3").create_bucket(Bucket="lab-bucket")
     deploy("lister", "import boto3\ndef lambda_handler(e, c):\n    return [b['Name'] for b in boto3.client('s3').list_buckets()['Buckets']]\n")
+    # The function's own calls are signed with its role's credentials: the role needs the permission.
+    boto3.client("iam").put_role_policy(RoleName="lab-role", PolicyName="list-buckets", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}]}))
     assert json.loads(boto3.client("lambda").invoke(FunctionName="lister")["Payload"].read()) == ["lab-bucket"]
 
 
@@ -238,6 +244,7 @@ def lambda_handler(event, context):
 def deploy_package(name: str, package: bytes) -> None:
     iam = boto3.client("iam")
     role = iam.create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=TRUST)["Role"]["Arn"]
+    iam.attach_role_policy(RoleName=f"{name}-role", PolicyArn=BASIC_EXECUTION)
     boto3.client("lambda").create_function(
         FunctionName=name, Role=role, Runtime="python3.12", Handler="app.lambda_handler", Code={"ZipFile": package}
     )

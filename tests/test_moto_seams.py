@@ -137,6 +137,47 @@ def test_stage_method_settings_defaults_seam():
     assert "_get_default_method_settings()" in inspect.getsource(Stage._patch_method_setting)
 
 
+def test_execution_role_seams():
+    # ExecutionRoles issues sessions through moto's STS (so GetCallerIdentity names the assumed role)
+    # and reads a role's policies and the log groups from moto's records: each is called and checked here.
+    import json
+
+    from moto.iam.models import iam_backends
+    from moto.logs.models import logs_backends
+    from moto.sts.models import sts_backends
+
+    from helpers.sandbox import moto_link
+
+    account, region = "210987654321", "us-east-1"
+    iam = iam_backends[account]["aws"]
+    try:
+        role = iam.create_role("seam-role", json.dumps({"Statement": []}), "/", None, "", [], None)
+        document = '{"Version": "2012-10-17", "Statement": [{"Effect": "%s", "Action": "s3:*", "Resource": "*"}]}'
+        iam.put_role_policy("seam-role", "inline", document % "Allow")
+        managed = iam.create_policy("", "/", document % "Deny", "managed", [])
+        iam.attach_role_policy(managed.arn, "seam-role")
+        key, secret, token = moto_link.assume_role(account, region, role.arn, "seam-function")
+        assert key.startswith("ASIA") and secret and token
+        _, arn, owner = sts_backends[account]["aws"].get_caller_identity(key, region)
+        assert (arn, owner) == (f"arn:aws:sts::{account}:assumed-role/seam-role/seam-function", account)
+        found = moto_link.role(account, region, role.arn)
+        assert found is role and moto_link.role(account, region, role.arn + "-gone") is None
+        assert json.loads(found.assume_role_policy_document) == {"Statement": []}  # the trust policy, as sent
+        assert [json.loads(d)["Statement"][0]["Effect"] for d in moto_link.role_policy_documents(found)] == ["Allow", "Deny"]
+        assert not moto_link.log_group_exists(account, region, "/aws/lambda/seam")
+        logs_backends[account][region].ensure_log_group("/aws/lambda/seam")
+        assert moto_link.log_group_exists(account, region, "/aws/lambda/seam")
+        from moto.s3.models import s3_backends
+
+        assert moto_link.s3_object_exists(account, region, "seam-bucket", "k") is None
+        s3_backends[account]["aws"].create_bucket("seam-bucket", region)
+        assert moto_link.s3_object_exists(account, region, "seam-bucket", "k") is False
+        s3_backends[account]["aws"].put_object("seam-bucket", "k", b"v")
+        assert moto_link.s3_object_exists(account, region, "seam-bucket", "k") is True
+    finally:
+        moto_link.forget_account(account)
+
+
 def test_account_cloudwatch_role_seam():
     # moto_link.cloudwatch_role_arn reads the role UpdateAccount /cloudwatchRoleArn stored.
     from moto.apigateway.models import apigateway_backends

@@ -22,6 +22,9 @@ _runtime_version = os.environ.get("AWS_EXECUTION_ENV", "").removeprefix("AWS_Lam
 ENSURE_ASCII = tuple(int(part) for part in _runtime_version.split(".") if part.isdigit()) < (3, 12)
 
 _request_id = ""  # the invocation running now, stamped on log records
+# Where AWS keeps what a traceback names, by where it is here: (local prefix, AWS's prefix).
+# Filled in by main() once the code's and the runtime's directories are known.
+_AWS_PATHS = []
 
 
 class FaultError(Exception):
@@ -52,7 +55,15 @@ def stack_trace(tb):
     while len(frames) > 1 and frames[0].filename == __file__:
         frames = frames[1:]
     # Plain tuples: the runtime's stackTrace has no column carets (^^^), which 3.11 would add.
-    return traceback.format_list([(f.filename, f.lineno, f.name, f.line) for f in frames])
+    return traceback.format_list([(aws_path(f.filename), f.lineno, f.name, f.line) for f in frames])
+
+
+def aws_path(filename):
+    """The file's path as AWS shows it: the code in /var/task, the runtime's boto3 in /var/runtime."""
+    for local, aws in _AWS_PATHS:
+        if filename.startswith(local):
+            return aws + filename[len(local):]
+    return filename
 
 
 def log_error(error):
@@ -312,7 +323,7 @@ def load_handler(name):
     except ImportError as e:
         raise FaultError("Runtime.ImportModuleError", f"Unable to import module '{module_name}': {e}")
     except SyntaxError as e:
-        trace = [f'  File "{e.filename}" Line {e.lineno}\n    {e.text}']
+        trace = [f'  File "{aws_path(e.filename)}" Line {e.lineno}\n    {e.text}']
         raise FaultError("Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {e}", trace)
     try:
         return getattr(module, function_name)
@@ -431,7 +442,12 @@ def exit_with_parent():
 
 def main():
     # The function's code first, as on AWS; the runtime's boto3 last, so a packaged boto3 wins.
-    sys.path[:] = [os.environ["LAMBDA_TASK_ROOT"], *sys.path, sys.argv.pop(1)]
+    task_root, runtime_site = os.environ["LAMBDA_TASK_ROOT"], sys.argv.pop(1)
+    sys.path[:] = [task_root, *sys.path, runtime_site]
+    # The code runs from a directory of the sandbox's, but a traceback names it as AWS does.
+    stdlib = os.path.dirname(os.__file__)
+    _AWS_PATHS[:] = [(os.path.join(task_root, ""), "/var/task/"), (os.path.join(runtime_site, ""), "/var/runtime/"),
+                     (os.path.join(stdlib, ""), f"/var/lang/lib/python{sys.version_info[0]}.{sys.version_info[1]}/")]
     exit_with_parent()
     sys.meta_path.insert(0, LogSetupOnImport())
     client = RuntimeClient(os.environ["AWS_LAMBDA_RUNTIME_API"])

@@ -13,9 +13,9 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from typing import Mapping, Protocol, Sequence
 
-from . import metrics
+from . import interpreters, metrics
 from .environment import ExecutionEnvironment, Outcome
 from .errors import (EngineError, InvalidParameterValueException, InvalidRequestContentException,
                      InvalidRuntimeException, RequestEntityTooLargeException, ServiceException,
@@ -67,6 +67,16 @@ class EnvironmentInfo:
     invocations: int
     init_type: str  # on-demand or provisioned-concurrency
     log_stream_name: str
+
+
+class ExecutionRoles(Protocol):
+    """What the engine asks about a function's execution role (the sandbox answers from IAM)."""
+
+    def credentials(self, spec: FunctionSpec) -> Mapping[str, str]:
+        """The role's temporary credentials, as the variables an execution environment gets."""
+
+    def may_write_logs(self, spec: FunctionSpec, group: str, stream: str) -> bool:
+        """Whether the role lets Lambda deliver the function's log events to this group and stream now."""
 
 
 class _Pool:
@@ -127,26 +137,28 @@ class Engine:
 
     def __init__(self, *, worker_env: Mapping[str, str] = {}, log_sink: LogSink | None = None,
                  metric_sink: MetricSink | None = None, idle_timeout: float = 300.0, python: str = sys.executable,
-                 runtime_command: Sequence[str] | None = None):
+                 runtime_command: Sequence[str] | None = None, roles: ExecutionRoles | None = None):
         """`runtime_command` replaces the built-in runtime, like a custom runtime's `bootstrap` (for
-        example AWS's awslambdaric); it finds the handler in _HANDLER and the API in AWS_LAMBDA_RUNTIME_API."""
+        example AWS's awslambdaric); it finds the handler in _HANDLER and the API in AWS_LAMBDA_RUNTIME_API.
+        Otherwise a function runs on the interpreter its runtime names, if installed, else on `python`
+        (see helpers.engine.interpreters). With `roles`, each environment gets its role's credentials,
+        and its logs arrive only where the role may write them."""
         self.idle_timeout = idle_timeout  # seconds; may be changed while running
         self._python = python
         self._worker_env = dict(worker_env)
         self._log_sink = log_sink
+        self._roles = roles
         self._metric_sink = metric_sink
         self._dir = tempfile.mkdtemp(prefix="lambda-engine-")
         try:
-            self._site_dir = os.path.join(self._dir, "runtime")
             self._home_dir = os.path.join(self._dir, "home")
-            os.mkdir(self._site_dir)
             os.mkdir(self._home_dir)
             os.mkdir(os.path.join(self._dir, "task"))
-            build_runtime_site(python, self._site_dir)
         except BaseException:
             shutil.rmtree(self._dir, ignore_errors=True)
             raise
-        self._command = list(runtime_command or [python, *WORKER_FLAGS, BOOTSTRAP, self._site_dir])
+        self._runtime_command = list(runtime_command) if runtime_command else None
+        self._workers: dict[str, tuple[interpreters.Interpreter, list[str]]] = {}  # per runtime
         self._task_roots = TaskRoots(os.path.join(self._dir, "task"))
         self._lock = threading.Lock()
         self._pools: dict[tuple[str, str], _Pool] = {}
@@ -289,17 +301,53 @@ class Engine:
     def _new_environment(self, pool: _Pool, init_type: str) -> ExecutionEnvironment:
         """Create (not start) an environment for the pool's spec (called under the lock)."""
         spec = pool.spec
+        interpreter, command = self._worker(spec.runtime)
         task_root = self._task_roots.acquire(spec)
-        env = ExecutionEnvironment(spec, init_type=init_type, command=self._command,
-                                   env=self._worker_environment(spec, task_root), task_root=task_root,
-                                   log_sink=self._log_sink, on_exit=self._environment_ended)
+        env = ExecutionEnvironment(spec, init_type=init_type, command=command, interpreter=interpreter,
+                                   env=self._worker_environment(spec, task_root, interpreter), task_root=task_root,
+                                   log_sink=self._environment_log_sink(spec), on_exit=self._environment_ended)
         pool.environments.append(env)
         return env
 
-    def _worker_environment(self, spec: FunctionSpec, task_root: str) -> dict[str, str]:
+    def _environment_log_sink(self, spec: FunctionSpec) -> LogSink | None:
+        """Where an environment's log events go: Lambda delivers them with the role's permissions, or drops them."""
+        sink, roles = self._log_sink, self._roles
+        if sink is None or roles is None:
+            return sink
+
+        def deliver(group: str, stream: str, events: list[tuple[int, str]]) -> None:
+            if roles.may_write_logs(spec, group, stream):
+                sink(group, stream, events)
+
+        return deliver
+
+    def _worker(self, runtime: str) -> tuple[interpreters.Interpreter, list[str]]:
+        """The interpreter that runs `runtime` and the command starting a worker on it (called under the lock)."""
+        if runtime not in self._workers:
+            if self._runtime_command:
+                self._workers[runtime] = interpreters.of(self._python), self._runtime_command
+            else:
+                interpreter = interpreters.for_runtime(runtime, self._python)
+                self._workers[runtime] = interpreter, self._worker_command(interpreter)
+        return self._workers[runtime]
+
+    def _worker_command(self, interpreter: interpreters.Interpreter) -> list[str]:
+        """One runtime site per interpreter: its own boto3, or the kernel's (runtime_site says which)."""
+        site = os.path.join(self._dir, "runtime-" + ".".join(map(str, interpreter.version)))
+        # Bytecode the interpreter may not write next to borrowed packages is cached here, for this engine's workers.
+        bytecode = site + "-bytecode"
+        if not os.path.isdir(site):
+            os.mkdir(site)
+            if not build_runtime_site(interpreter.path, site):
+                os.mkdir(bytecode)
+        flags = [*WORKER_FLAGS, "-X", f"pycache_prefix={bytecode}"] if os.path.isdir(bytecode) else WORKER_FLAGS
+        return [interpreter.path, *flags, BOOTSTRAP, site]
+
+    def _worker_environment(self, spec: FunctionSpec, task_root: str,
+                            interpreter: interpreters.Interpreter) -> dict[str, str]:
         """The worker's whole environment: nothing leaks in from this process (no profile, no credentials)."""
         sandbox = {
-            "PATH": os.pathsep.join([os.path.dirname(self._python), "/usr/local/bin", "/usr/bin", "/bin"]),
+            "PATH": os.pathsep.join([os.path.dirname(interpreter.path), "/usr/local/bin", "/usr/bin", "/bin"]),
             "LANG": "en_US.UTF-8",
             "HOME": self._home_dir,  # empty: botocore must never find the notebook user's ~/.aws
             "AWS_EC2_METADATA_DISABLED": "true",  # no credentials must mean an error, not a call off loopback
@@ -317,9 +365,10 @@ class Engine:
             "_HANDLER": spec.handler,
             "TZ": ":UTC",
         }
-        # The sandbox's endpoint and credentials override the function's variables; the runtime's own
-        # variables override everything, as AWS reserves them.
-        return {**sandbox, **spec.environment, **self._worker_env, **runtime}
+        credentials = self._roles.credentials(spec) if self._roles is not None else {}
+        # The sandbox's endpoint and the role's credentials override the function's variables; the runtime's
+        # own variables override everything, as AWS reserves them.
+        return {**sandbox, **spec.environment, **self._worker_env, **credentials, **runtime}
 
     def _environment_ended(self, env: ExecutionEnvironment) -> None:
         """Called on an environment's watcher thread once its worker has been reaped."""

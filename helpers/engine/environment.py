@@ -13,6 +13,7 @@ from typing import Callable, Mapping, Sequence
 from .. import cpu_affinity
 from . import logs, procfs
 from .errors import ServiceException, platform_error
+from .interpreters import Interpreter
 from .runtime_api import DONE, Invocation, RuntimeAPIEndpoint
 from .runtime_connection import Connection
 from .spec import FunctionSpec
@@ -53,10 +54,11 @@ def _exit_reason(returncode: int) -> str:
 class ExecutionEnvironment:
     """One Lambda execution environment: a worker process, its Runtime API port and its log stream."""
 
-    def __init__(self, spec: FunctionSpec, *, init_type: str, command: Sequence[str], env: Mapping[str, str],
-                 task_root: str, log_sink: logs.LogSink | None,
+    def __init__(self, spec: FunctionSpec, *, init_type: str, command: Sequence[str], interpreter: Interpreter,
+                 env: Mapping[str, str], task_root: str, log_sink: logs.LogSink | None,
                  on_exit: Callable[["ExecutionEnvironment"], None]):
         self.spec = spec
+        self.interpreter = interpreter
         self.init_type = init_type
         self.task_root = task_root
         self.invocations = 0
@@ -125,7 +127,7 @@ class ExecutionEnvironment:
 
     def start(self) -> None:
         """Start the worker; its init phase runs until it first asks the Runtime API for work."""
-        self.log.write(logs.init_start(self.spec.runtime, self.spec.region))
+        self.log.write(logs.init_start(self.interpreter, self.spec.region))
         # Under the lock: a worker's first GET /next (next_invocation) must find its output and memory
         # watched, even when this thread loses the GIL for longer than the worker takes to start.
         with self._cond:

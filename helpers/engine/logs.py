@@ -4,13 +4,14 @@ import base64
 import hashlib
 import logging
 import math
-import sys
 import threading
 import time
 import uuid
 from collections import deque
 from datetime import datetime, timezone
 from typing import Callable, Iterable
+
+from .interpreters import Interpreter
 
 LogSink = Callable[[str, str, list[tuple[int, str]]], None]
 
@@ -36,12 +37,12 @@ def log_stream_name(version: str) -> str:
     return f"{datetime.now(timezone.utc):%Y/%m/%d}/[{version}]{uuid.uuid4().hex}"
 
 
-def init_start(runtime: str, region: str) -> str:
-    # The runtime version is the interpreter that really runs the code (its micro release), so a
-    # learner comparing two INIT_START lines sees a change exactly when the code would behave differently.
-    runtime_version = f"python:{runtime.removeprefix('python')}.v{sys.version_info.micro}"
-    arn_hash = hashlib.sha256(f"{runtime_version}/{sys.version}".encode()).hexdigest()
-    return f"INIT_START Runtime Version: {runtime_version}\tRuntime Version ARN: arn:aws:lambda:{region}::runtime:{arn_hash}"
+def init_start(interpreter: Interpreter, region: str) -> str:
+    # The runtime version is the interpreter that really runs the code, so a learner comparing two
+    # INIT_START lines sees a change exactly when the code would behave differently.
+    arn_hash = hashlib.sha256(f"{interpreter.runtime_version}/{interpreter.build}".encode()).hexdigest()
+    return (f"INIT_START Runtime Version: {interpreter.runtime_version}\t"
+            f"Runtime Version ARN: arn:aws:lambda:{region}::runtime:{arn_hash}")
 
 
 def init_report(init_ms: float, error_type: str) -> str:

@@ -26,6 +26,7 @@ class FunctionSpec:
     environment: Mapping[str, str] = field(default_factory=dict)
     architecture: str = "x86_64"
     reserved_concurrency: int | None = None
+    role: str = ""  # the execution role's ARN
 
     def __post_init__(self):
         # Frozen means frozen: a caller mutating its dict must not change a running function.
@@ -46,6 +47,7 @@ class FunctionSpec:
             "environment": sorted(self.environment.items()),
             "architecture": self.architecture,
             "region": self.region,
+            "role": self.role,
         }
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 

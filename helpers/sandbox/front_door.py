@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from .credentials import Credentials, signature_of
+from .execution_roles import ExecutionRoles
 from .refusals import internal_failure, refuse
 
 log = logging.getLogger(__name__)
@@ -30,14 +31,17 @@ class Route:
 
 
 _READS = frozenset({"GET", "HEAD"})
+# The services whose requests can change a role's policies (CloudFormation through a stack's resources).
+_CHANGE_POLICIES = frozenset({"iam", "cloudformation"})
 
 
 class FrontDoor:
     """Routes each request: public data plane, refusal, signed data plane, then moto."""
 
-    def __init__(self, credentials: Credentials, moto_app: WSGIApp) -> None:
+    def __init__(self, credentials: Credentials, moto_app: WSGIApp, roles: ExecutionRoles | None = None) -> None:
         self.credentials = credentials
         self.moto_app = moto_app
+        self.roles = roles  # requests signed by a function's role are judged by its policies
         self.routes: list[Route] = []
         # Bumped after every signed request that may write (anything but GET and HEAD), so the data
         # plane can cache what it reads from moto and know exactly when a cached answer may be stale.
@@ -67,8 +71,16 @@ class FrontDoor:
             if not route.signed and route.matches(environ):
                 return route.app(environ, start_response)
         signature = signature_of(environ)
-        if signature is None or signature.access_key_id != self.credentials.access_key_id:
+        if signature is None:
             return refuse(environ, start_response, signature)
+        if signature.access_key_id != self.credentials.access_key_id:
+            # Not the learner's own key (always allowed, as an administrator's): a function's role, or nobody's.
+            session = self.roles.session_of(signature) if self.roles is not None else None
+            if session is None:
+                return refuse(environ, start_response, signature)
+            refusal = self.roles.refusal(environ, start_response, signature, session)
+            if refusal is not None:
+                return refusal
         # moto keeps every account's state apart; this header selects ours,
         # so two sandboxes in one process never see each other's resources.
         environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.credentials.account_id
@@ -86,3 +98,5 @@ class FrontDoor:
             if environ["REQUEST_METHOD"] not in _READS:
                 with self._changes_lock:
                     self.changes += 1
+                if self.roles is not None and service in _CHANGE_POLICIES:
+                    self.roles.policies_changed()

@@ -56,7 +56,63 @@ def function_spec(fn: Any, latest: Any) -> FunctionSpec:
         architecture=(fn.architectures or ["x86_64"])[0],
         # Reserved concurrency is a function-level setting, kept on $LATEST.
         reserved_concurrency=latest.reserved_concurrency,
+        role=fn.role or "",
     )
+
+
+def assume_role(account_id: str, region: str, role_arn: str, session_name: str) -> tuple[str, str, str]:
+    """Temporary credentials of a role (access key id, secret, session token), known to moto's STS.
+
+    Through moto's own STS, so that GetCallerIdentity with them names the assumed role.
+    """
+    from moto.sts.models import sts_backends
+    from moto.utilities.utils import get_partition
+
+    session = sts_backends[account_id][get_partition(region)].assume_role(
+        region_name=region, role_session_name=session_name, role_arn=role_arn, policy="",
+        duration=_LAMBDA_SESSION_SECONDS, external_id="")
+    return session.access_key_id, session.secret_access_key, session.session_token
+
+
+_LAMBDA_SESSION_SECONDS = 12 * 3600  # the longest a role session lasts; an environment lives less
+
+
+def role(account_id: str, region: str, role_arn: str) -> Any | None:
+    """moto's record of a role, or None if the account has no role with this ARN."""
+    from moto.iam.exceptions import NotFoundException
+    from moto.iam.models import iam_backends
+    from moto.utilities.utils import get_partition
+
+    try:
+        return iam_backends[account_id][get_partition(region)].get_role_by_arn(role_arn)
+    except NotFoundException:
+        return None
+
+
+def role_policy_documents(found: Any) -> list[str]:
+    """The JSON text of a role's identity policies: inline, then attached (customer and AWS managed)."""
+    documents = list(found.policies.values())
+    for policy in list(found.managed_policies.values()):
+        documents += [version.document for version in policy.versions if version.is_default]
+    return documents
+
+
+def log_group_exists(account_id: str, region: str, group: str) -> bool:
+    """Whether the sandbox's CloudWatch Logs has this log group."""
+    from moto.logs.models import logs_backends
+
+    return group in logs_backends[account_id][region].groups
+
+
+def s3_object_exists(account_id: str, region: str, bucket: str, key: str) -> bool | None:
+    """Whether the account's bucket holds the key (None if there is no such bucket of the account's)."""
+    from moto.s3.models import s3_backends
+    from moto.utilities.utils import get_partition
+
+    backend = s3_backends[account_id][get_partition(region)]
+    if bucket not in backend.buckets:
+        return None
+    return backend.get_object(bucket, key) is not None
 
 
 def log_sink(account_id: str, region: str) -> Callable[[str, str, list[tuple[int, str]]], None]:

@@ -9,9 +9,10 @@ from typing import Any
 from urllib.parse import quote
 
 from ..engine import Engine
-from . import deferred_imports, moto_link
+from . import aws_guard, deferred_imports, moto_link
 from .apigateway_backend import mount_gateway
 from .credentials import Credentials
+from .execution_roles import CONFIGURATION_PATH, CREATE_FUNCTION_PATH, ExecutionRoles
 from .front_door import FrontDoor
 from .lambda_service import INVOKE_PATH, PROVISIONED_PATH, LambdaService
 from .process_env import owners, sandbox_variables
@@ -25,6 +26,8 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 # notebook drops its variable.
 _running: "set[Sandbox]" = set()
 _running_lock = threading.Lock()
+# Before any cell can make a boto3 client, so every client carries the guard.
+aws_guard.install()
 
 
 class Sandbox:
@@ -39,7 +42,8 @@ class Sandbox:
         self._stop_lock = threading.Lock()
         self._boto_session: Any = None
         deferred_imports.defer_unused_imports()  # before moto's imports pull them in
-        self.front_door = FrontDoor(self.credentials, _moto_app())
+        self.roles = ExecutionRoles(self.credentials.account_id, region)
+        self.front_door = FrontDoor(self.credentials, _moto_app(), self.roles)
         self._server = LoopbackServer(self.front_door)
         self.endpoint_url = f"http://{LOOPBACK}:{self._server.port}"
         account = self.credentials.account_id
@@ -52,14 +56,19 @@ class Sandbox:
             log_sink=self.telemetry.put_log_events,
             metric_sink=self.telemetry.put_metric_data,
             idle_timeout=idle_timeout,
+            roles=self.roles,
         )
         self.lambda_service = LambdaService(self.engine, account, self.front_door.moto_app)
         self.front_door.mount(["POST"], INVOKE_PATH, self.lambda_service.invoke_app)
         self.front_door.mount(["PUT", "GET", "DELETE"], PROVISIONED_PATH, self.lambda_service.provisioned_app)
+        role_check = self.roles.assumable_role_check(self.front_door.moto_app)
+        self.front_door.mount(["POST"], CREATE_FUNCTION_PATH, role_check)
+        self.front_door.mount(["PUT"], CONFIGURATION_PATH, role_check)
         self.gateway = mount_gateway(self)
         moto_link.route_invocations(account, self.lambda_service.run_for_moto)
         _use_aws_managed_policies(True)
         self._server.start(name=f"sandbox-{self._server.port}")
+        aws_guard.sandbox_started(self.endpoint_url)
         with _running_lock:
             _running.add(self)
         owners.push(self, self.environment_variables())
@@ -75,14 +84,9 @@ class Sandbox:
         return sandbox_variables(self.endpoint_url, self.region, c.access_key_id, c.secret_access_key)
 
     def _worker_variables(self) -> dict[str, str]:
-        # A handler's own boto3 calls come back to this sandbox, signed with
-        # its key, as a real function's calls use its role's credentials.
-        c = self.credentials
-        return {
-            "AWS_ENDPOINT_URL": self.endpoint_url,
-            "AWS_ACCESS_KEY_ID": c.access_key_id,
-            "AWS_SECRET_ACCESS_KEY": c.secret_access_key,
-        }
+        # A handler's own boto3 calls come back to this sandbox, signed with its role's
+        # credentials (see ExecutionRoles), as a real function's calls are.
+        return {"AWS_ENDPOINT_URL": self.endpoint_url}
 
     @property
     def idle_timeout(self) -> float:
@@ -129,6 +133,7 @@ class Sandbox:
             moto_link.forget_account(self.account_id)
         finally:
             owners.pop(self)
+            aws_guard.sandbox_stopped(self.endpoint_url)
             with _running_lock:
                 _running.discard(self)
                 if not _running:

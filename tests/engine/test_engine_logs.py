@@ -1,10 +1,13 @@
 """CloudWatch log lines and AWS/Lambda metrics."""
 
+import json
 import re
+import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from engine_support import make_spec
+from helpers.engine import interpreters
 
 HELLO = """
 print("initializing")
@@ -24,7 +27,9 @@ def test_log_lines_of_a_cold_then_warm_invocation(engine, recorder):
     [stream] = recorder.stream_names("/aws/lambda/hello")
     assert re.fullmatch(r"\d{4}/\d\d/\d\d/\[\$LATEST\][0-9a-f]{32}", stream)
     messages = recorder.messages("/aws/lambda/hello")
-    assert re.fullmatch(r"INIT_START Runtime Version: python:3\.12\.v\d+\t"
+    # The interpreter that really ran (tests/engine/test_engine_interpreters.py): python3.12's if installed.
+    runtime_version = interpreters.for_runtime("python3.12", sys.executable).runtime_version
+    assert re.fullmatch(rf"INIT_START Runtime Version: {re.escape(runtime_version)}\t"
                         r"Runtime Version ARN: arn:aws:lambda:us-east-1::runtime:[0-9a-f]{64}", messages[0])
     assert messages[1:4] == ["initializing", f"START RequestId: {cold.request_id} Version: $LATEST", "hello"]
     assert messages[4] == f"END RequestId: {cold.request_id}"
@@ -138,3 +143,32 @@ def test_a_failing_log_sink_does_not_break_invocations():
 
     with Engine(log_sink=broken, metric_sink=broken) as engine:
         assert engine.invoke(make_spec(HELLO), b"{}").payload == b'"hi"'
+
+
+def test_execution_roles_give_credentials_and_decide_where_logs_go(recorder):
+    from helpers.engine import Engine
+
+    class Roles:
+        """Credentials per role; logs only while `logging` is on."""
+
+        logging = False
+
+        def credentials(self, spec):
+            return {"AWS_ACCESS_KEY_ID": "ASIA" + spec.role[-4:], "AWS_SESSION_TOKEN": "token"}
+
+        def may_write_logs(self, spec, group, stream):
+            return self.logging and group == spec.log_group_name
+
+    roles = Roles()
+    source = ("import os\ndef handler(event, context):\n    print('ran')\n"
+              "    return [os.environ.get(k) for k in ('AWS_ACCESS_KEY_ID', 'AWS_SESSION_TOKEN')]\n")
+    with Engine(log_sink=recorder.log_sink, worker_env={"AWS_ACCESS_KEY_ID": "sandbox"}, roles=roles) as engine:
+        spec = make_spec(source, role="arn:aws:iam::123456789012:role/role")
+        assert json.loads(engine.invoke(spec, b"{}").payload) == ["ASIArole", "token"]
+        assert recorder.messages() == []  # it ran, and its logs were dropped
+        roles.logging = True
+        engine.invoke(spec, b"{}")
+        assert "ran" in recorder.messages() and sum(m.startswith("START") for m in recorder.messages()) == 1
+        # Another role is another configuration: the environments built with the old credentials retire.
+        other = make_spec(source, role="arn:aws:iam::123456789012:role/next")
+        assert json.loads(engine.invoke(other, b"{}").payload) == ["ASIAnext", "token"]
