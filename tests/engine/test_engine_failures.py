@@ -196,6 +196,14 @@ def test_request_payload_over_6_mb_is_refused_before_running(engine):
     assert engine.environments() == []
 
 
+def test_event_payload_over_1_mb_is_refused_in_the_event_wording(engine):
+    payload = b'"' + b"x" * 1048576 + b'"'
+    with pytest.raises(RequestEntityTooLargeException) as error:
+        engine.invoke(make_spec(OK), payload, invocation_type="Event")
+    assert (error.value.status_code, error.value.message) == (
+        413, "1048578 byte payload is too large for the Event invocation type (limit 1048576 bytes)")
+
+
 def test_response_over_6_mb(engine):
     spec = make_spec("def handler(event, context):\n    return 'x' * 6_300_000\n")
     result, body = invoke_json(engine, spec)
