@@ -82,9 +82,8 @@ def deploy_function(name: str, code: bytes, role_arn: str, **settings: Any) -> s
     client, logs = boto3.client("lambda"), boto3.client("logs")
     try:
         client.delete_function(FunctionName=name)
-        replaced = True
     except client.exceptions.ResourceNotFoundException:
-        replaced = False
+        pass
     try:  # a replaced function starts with no REPORT lines, so a re-run cell counts only its own
         logs.delete_log_group(logGroupName=f"/aws/lambda/{name}")
     except logs.exceptions.ResourceNotFoundException:
@@ -93,10 +92,6 @@ def deploy_function(name: str, code: bytes, role_arn: str, **settings: Any) -> s
     arn = client.create_function(FunctionName=name, Runtime="python3.12", Role=role_arn, Code={"ZipFile": code},
                                  **settings)["FunctionArn"]
     client.get_waiter("function_active_v2").wait(FunctionName=name, WaiterConfig={"Delay": 1, "MaxAttempts": 60})
-    if replaced:
-        # On AWS a re-created function starts in new environments; the sandbox would hand it the deleted
-        # one's if code and configuration are the same, so retire them as a configuration change does.
-        force_cold_start(name)
     return arn
 
 
