@@ -1,4 +1,4 @@
-"""Chapter 06 survives "Run All" twice in one kernel: no error, and the second run prints what the first did."""
+"""Chapter 06 survives "Run All" twice in one kernel, the second time through Start over: no error, and the same output."""
 
 from __future__ import annotations
 
@@ -37,11 +37,15 @@ def test_run_all_twice_in_one_kernel():
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     twice = copy.deepcopy(notebook)
     twice.cells = copy.deepcopy(code) + copy.deepcopy(code)
+    start_over = next(i for i, cell in enumerate(code) if cell.source.startswith("START_OVER = False"))
+    twice.cells[len(code) + start_over].source = code[start_over].source.replace("START_OVER = False", "START_OVER = True")
     # Raises on the first error outside a cell tagged raises-exception.
     NotebookClient(twice, timeout=120, kernel_name="python3",
                    resources={"metadata": {"path": str(CHAPTER.parent)}}).execute()
     rules = sanitizer()
     first, second = twice.cells[:len(code)], twice.cells[len(code):]
+    assert printed(second[start_over], rules).startswith("an empty sandbox: <Sandbox running at http://127.0.0.1:PORT")
+    del first[start_over], second[start_over]
     assert [printed(c, rules) for c in second] == [printed(c, rules) for c in first]
     # The run printed what matters, not only blanks.
     assert any("0 cold starts" in printed(c, rules) for c in second)
