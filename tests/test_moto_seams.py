@@ -200,3 +200,23 @@ def test_test_invoke_is_not_moto_s():
 
     assert not hasattr(APIGatewayResponse, "test_invoke_method")
     assert not hasattr(APIGatewayResponse, "test_invoke_authorizer")
+
+
+def test_cloudwatch_alarm_seams():
+    # The sandbox evaluates moto's alarms (alarms.py): their attributes, update_state, and
+    # get_metric_statistics over [start, end); DescribeAlarmHistory is added to moto's responses.
+    from moto.cloudwatch.models import Alarm, CloudWatchBackend, Statistics
+    from moto.cloudwatch.responses import CloudWatchResponse
+
+    assert list(inspect.signature(Alarm.update_state).parameters) == ["self", "reason", "reason_data",
+                                                                         "state_value"]
+    assert list(inspect.signature(CloudWatchBackend.get_metric_statistics).parameters)[1:] == [
+        "namespace", "metric_name", "start_time", "end_time", "period", "stats", "dimensions", "unit"]
+    assert "start_time <= md.timestamp < end_time" in inspect.getsource(CloudWatchBackend.get_metric_statistics)
+    assert callable(Statistics.get_statistics_for_type)
+    for name in ("state_value", "state_reason", "state_reason_data", "treat_missing_data", "datapoints_to_alarm"):
+        assert name in inspect.getsource(Alarm.__init__)
+    from helpers.sandbox import moto_link
+
+    moto_link.serve_alarm_history()
+    assert CloudWatchResponse.describe_alarm_history.__module__ == "helpers.sandbox.moto_link"

@@ -6,6 +6,7 @@ that moves one fails loudly there rather than quietly here.
 
 from __future__ import annotations
 
+import json
 import threading
 from datetime import datetime, timezone
 from typing import Any, Callable
@@ -307,3 +308,70 @@ def function_policy(fn: Any) -> dict[str, Any] | None:
     if not statements:
         return None
     return {"Version": "2012-10-17", "Id": "default", "Statement": statements}
+
+
+# CloudWatch alarms: moto stores them; the sandbox evaluates them (alarms.py) and keeps their history.
+
+def metric_alarms(account_id: str, region: str) -> list[Any]:
+    """moto's metric alarms of one account and Region (composite alarms left out)."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    return [alarm for alarm in list(cloudwatch_backends[account_id][region].alarms.values()) if alarm.rule is None]
+
+
+def statistic(account_id: str, region: str, alarm: Any, start: datetime, end: datetime) -> tuple[float, float] | None:
+    """(the alarm's statistic, the sample count) of its metric over [start, end), or None without data."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    dimensions = [{"Name": d.name, "Value": d.value} for d in alarm.dimensions]
+    found = cloudwatch_backends[account_id][region].get_metric_statistics(
+        alarm.namespace, alarm.metric_name, start, end, int((end - start).total_seconds()),
+        [alarm.statistic, "SampleCount"], dimensions, alarm.unit)
+    if not found:
+        return None
+    return float(found[0].get_statistics_for_type(alarm.statistic)), float(found[0].sample_count)
+
+
+def start_alarm_in(alarm: Any, state: str) -> None:
+    """Put a new alarm in the state CloudWatch creates it in (moto starts every alarm in OK), no history."""
+    alarm.state_value = state
+
+
+def change_alarm_state(alarm: Any, new: str, reason: str, reason_data: str, at: datetime) -> None:
+    """Set an alarm's state as CloudWatch would, and add the StateUpdate to its history."""
+    old = alarm.state_value
+    history_data = {"version": "1.0", "oldState": {"stateValue": old, "stateReason": alarm.state_reason},
+                    "newState": {"stateValue": new, "stateReason": reason, "stateReasonData": json.loads(reason_data)}}
+    alarm.update_state(reason, reason_data, new)
+    alarm.state_updated_timestamp = at
+    _alarm_history(alarm).insert(0, {
+        "AlarmName": alarm.name, "AlarmType": "MetricAlarm", "Timestamp": at, "HistoryItemType": "StateUpdate",
+        "HistorySummary": f"Alarm updated from {old} to {new}",
+        "HistoryData": json.dumps(history_data, separators=(",", ":"))})
+
+
+def _alarm_history(alarm: Any) -> list[dict[str, Any]]:
+    # Kept on moto's alarm object, so it goes when the alarm or the account's state goes.
+    if not hasattr(alarm, "sandbox_history"):
+        alarm.sandbox_history = []
+    return alarm.sandbox_history
+
+
+def serve_alarm_history() -> None:
+    """Teach moto's CloudWatch DescribeAlarmHistory (newest first), from the history kept above."""
+    from moto.cloudwatch.responses import CloudWatchResponse
+    from moto.core.responses import ActionResult
+
+    if hasattr(CloudWatchResponse, "describe_alarm_history"):
+        return
+
+    def describe_alarm_history(self: Any) -> Any:
+        name = self._get_param("AlarmName")
+        kind = self._get_param("HistoryItemType")
+        items = [item for alarm in list(self.cloudwatch_backend.alarms.values())
+                 if name in (None, alarm.name) for item in _alarm_history(alarm)]
+        items = [item for item in items if kind in (None, item["HistoryItemType"])]
+        items.sort(key=lambda item: item["Timestamp"], reverse=self._get_param("ScanBy") != "TimestampAscending")
+        return ActionResult({"AlarmHistoryItems": items[:int(self._get_param("MaxRecords") or 100)]})
+
+    CloudWatchResponse.describe_alarm_history = describe_alarm_history
