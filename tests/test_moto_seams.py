@@ -220,3 +220,16 @@ def test_cloudwatch_alarm_seams():
 
     moto_link.serve_alarm_history()
     assert CloudWatchResponse.describe_alarm_history.__module__ == "helpers.sandbox.moto_link"
+
+
+def test_lambda_logging_config_seam():
+    # moto 5.2 drops LoggingConfig; the sandbox wraps these three methods of its function model to keep it.
+    from moto.awslambda.models import LambdaFunction
+
+    from helpers.sandbox import moto_link
+
+    moto_link.keep_logging_config()
+    assert LambdaFunction.__init__.__module__ == "helpers.sandbox.moto_link"
+    original = inspect.unwrap(LambdaFunction.update_configuration.__closure__[0].cell_contents)
+    assert list(inspect.signature(original).parameters) == ["self", "config_updates"]
+    assert "on_create" in inspect.signature(LambdaFunction.get_configuration).parameters

@@ -375,7 +375,7 @@ def invoke(client, handler, headers, body):
 
 
 def install_log_handler(logging):
-    """Give the root logger the runtime's handler and format, and AWS_LAMBDA_LOG_LEVEL if set."""
+    """Give the root logger the runtime's handler and format (AWS_LAMBDA_LOG_FORMAT), and AWS_LAMBDA_LOG_LEVEL if set."""
 
     class LambdaLogHandler(logging.Handler):
         def emit(self, record):
@@ -388,10 +388,25 @@ def install_log_handler(logging):
         record.aws_request_id = _request_id
         return True
 
+    class JsonFormatter(logging.Formatter):
+        """LogFormat JSON: one object per record, as the runtime writes it."""
+
+        def format(self, record):
+            entry = {"timestamp": f"{self.formatTime(record, self.datefmt)}.{int(record.msecs):03d}Z", "level": record.levelname,
+                     "message": record.getMessage(), "logger": record.name, "requestId": record.aws_request_id}
+            if record.exc_info and record.exc_info[1] is not None:
+                error = record.exc_info[1]
+                entry.update(errorType=type(error).__name__, errorMessage=str(error),
+                             stackTrace=stack_trace(error.__traceback__))
+            return json.dumps(entry, default=str) + "\n"
+
     logging.Formatter.converter = time.gmtime
     handler = LambdaLogHandler()
-    handler.setFormatter(logging.Formatter(
-        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n", "%Y-%m-%dT%H:%M:%S"))
+    if os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON":
+        handler.setFormatter(JsonFormatter(datefmt="%Y-%m-%dT%H:%M:%S"))
+    else:
+        handler.setFormatter(logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n", "%Y-%m-%dT%H:%M:%S"))
     handler.addFilter(stamp_request_id)
     root = logging.getLogger()
     root.addHandler(handler)

@@ -58,7 +58,13 @@ def function_spec(fn: Any, latest: Any) -> FunctionSpec:
         # Reserved concurrency is a function-level setting, kept on $LATEST.
         reserved_concurrency=latest.reserved_concurrency,
         role=fn.role or "",
+        **_logging_fields(getattr(fn, "logging_config", None) or {}),
     )
+
+
+def _logging_fields(config: dict[str, str]) -> dict[str, Any]:
+    return {"log_format": config.get("LogFormat", "Text"), "application_log_level": config.get("ApplicationLogLevel"),
+            "system_log_level": config.get("SystemLogLevel"), "log_group": config.get("LogGroup")}
 
 
 def assume_role(account_id: str, region: str, role_arn: str, session_name: str) -> tuple[str, str, str]:
@@ -375,3 +381,42 @@ def serve_alarm_history() -> None:
         return ActionResult({"AlarmHistoryItems": items[:int(self._get_param("MaxRecords") or 100)]})
 
     CloudWatchResponse.describe_alarm_history = describe_alarm_history
+
+
+# Lambda's LoggingConfig: moto 5.2 drops it; the sandbox keeps it on moto's function and runs by it.
+
+def _logging_config(current: dict[str, str] | None, change: dict[str, str] | None, function_name: str
+                    ) -> dict[str, str]:
+    config = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{function_name}", **(current or {}), **(change or {})}
+    if config["LogFormat"] != "JSON":  # the two levels filter JSON logs only
+        return {"LogFormat": config["LogFormat"], "LogGroup": config["LogGroup"]}
+    return {"LogFormat": "JSON", "ApplicationLogLevel": config.get("ApplicationLogLevel", "INFO"),
+            "SystemLogLevel": config.get("SystemLogLevel", "INFO"), "LogGroup": config["LogGroup"]}
+
+
+def keep_logging_config() -> None:
+    """Teach moto's functions LoggingConfig: from CreateFunction and UpdateFunctionConfiguration, in every answer."""
+    from moto.awslambda.models import LambdaFunction
+
+    if hasattr(LambdaFunction, "logging_config"):
+        return
+    original_init, original_update = LambdaFunction.__init__, LambdaFunction.update_configuration
+    original_get = LambdaFunction.get_configuration
+
+    def __init__(self: Any, account_id: str, spec: dict[str, Any], region: str, version: Any = 1) -> None:
+        original_init(self, account_id, spec, region, version)
+        self.logging_config = _logging_config(None, spec.get("LoggingConfig"), self.function_name)
+
+    def update_configuration(self: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "LoggingConfig" in config_updates:
+            self.logging_config = _logging_config(self.logging_config, config_updates["LoggingConfig"],
+                                                  self.function_name)
+        return original_update(self, config_updates)
+
+    def get_configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
+        return {**original_get(self, on_create), "LoggingConfig": self.logging_config}
+
+    LambdaFunction.logging_config = None
+    LambdaFunction.__init__ = __init__
+    LambdaFunction.update_configuration = update_configuration
+    LambdaFunction.get_configuration = get_configuration

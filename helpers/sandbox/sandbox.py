@@ -69,6 +69,7 @@ class Sandbox:
         self.gateway = mount_gateway(self)
         moto_link.route_invocations(account, self.lambda_service.run_for_moto)
         moto_link.serve_alarm_history()
+        moto_link.keep_logging_config()
         _use_aws_managed_policies(True)
         self._server.start(name=f"sandbox-{self._server.port}")
         aws_guard.sandbox_started(self.endpoint_url)
