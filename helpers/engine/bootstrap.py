@@ -67,7 +67,11 @@ def aws_path(filename):
 
 
 def log_error(error):
-    """Write an error as the runtime logs it: one event, its lines joined by \\r."""
+    """Write an error as the runtime logs it: one event, its lines joined by \\r (one JSON object with LogFormat JSON)."""
+    if os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON":
+        entry = {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "log_level": "ERROR", **error}
+        sys.stdout.write(json.dumps(entry) + "\n")
+        return
     description = "[ERROR]"
     if error["errorType"]:
         description += " " + error["errorType"] + (":" if error["errorMessage"] else "")
@@ -392,13 +396,20 @@ def install_log_handler(logging):
         """LogFormat JSON: one object per record, as the runtime writes it."""
 
         def format(self, record):
-            entry = {"timestamp": f"{self.formatTime(record, self.datefmt)}.{int(record.msecs):03d}Z", "level": record.levelname,
-                     "message": record.getMessage(), "logger": record.name, "requestId": record.aws_request_id}
-            if record.exc_info and record.exc_info[1] is not None:
-                error = record.exc_info[1]
-                entry.update(errorType=type(error).__name__, errorMessage=str(error),
-                             stackTrace=stack_trace(error.__traceback__))
+            entry = {"timestamp": f"{self.formatTime(record, self.datefmt)}.{int(record.msecs):03d}Z",
+                     "level": record.levelname, "message": record.getMessage(), "logger": record.name}
+            error = record.exc_info[1] if record.exc_info else None
+            if error is not None:
+                entry.update(stackTrace=stack_trace(error.__traceback__), errorType=type(error).__name__,
+                             errorMessage=str(error))
+            entry["requestId"] = record.aws_request_id
+            if error is not None:
+                entry["location"] = f"{aws_path(record.pathname)}:{record.funcName}:{record.lineno}"
+            # A logging call's extra={...} keys join the object.
+            entry.update((k, v) for k, v in vars(record).items() if k not in reserved and k not in entry)
             return json.dumps(entry, default=str) + "\n"
+
+    reserved = {*vars(logging.makeLogRecord({})), "message", "asctime", "aws_request_id"}
 
     logging.Formatter.converter = time.gmtime
     handler = LambdaLogHandler()

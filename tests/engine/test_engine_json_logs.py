@@ -48,3 +48,31 @@ def test_text_format_is_unchanged_and_a_custom_log_group_is_used(engine, recorde
     messages = recorder.messages("/shared/app-logs")
     assert messages[1].startswith("START RequestId: ") and messages[2] == "plain"
     assert recorder.messages("/aws/lambda/grouped") == []
+
+
+EXTRA_AND_ERRORS = """
+import logging
+logger = logging.getLogger()
+def handler(event, context):
+    logger.info("greeting", extra={"visitor": "Ada"})
+    try:
+        1 / 0
+    except ZeroDivisionError:
+        logger.exception("caught")
+    raise ValueError("bad value")
+"""
+
+
+def test_json_records_carry_extra_keys_exceptions_and_the_unhandled_error(engine, recorder):
+    spec = make_spec(EXTRA_AND_ERRORS, name="errors", log_format="JSON", application_log_level="INFO",
+                     system_log_level="WARN")
+    result = engine.invoke(spec, b"{}")
+    greeting, caught, unhandled = [json.loads(m) for m in recorder.messages("/aws/lambda/errors")]
+    assert greeting["visitor"] == "Ada" and greeting["requestId"] == result.request_id
+    assert (caught["level"], caught["errorType"], caught["errorMessage"]) == ("ERROR", "ZeroDivisionError",
+                                                                              "division by zero")
+    assert caught["location"] == "/var/task/app.py:handler:9" and caught["stackTrace"]
+    assert list(unhandled)[:2] == ["timestamp", "log_level"]
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", unhandled["timestamp"])
+    assert (unhandled["log_level"], unhandled["errorType"], unhandled["errorMessage"], unhandled["requestId"]) == (
+        "ERROR", "ValueError", "bad value", result.request_id)
