@@ -32,6 +32,9 @@ class FunctionSpec:
     application_log_level: str | None = None
     system_log_level: str | None = None
     log_group: str | None = None
+    # When the control plane made this function version: a function deleted and created again under the
+    # same name, with the same code, is a new function on AWS, and its first invocation a cold start.
+    created: str = ""
 
     def __post_init__(self):
         # Frozen means frozen: a caller mutating its dict must not change a running function.
@@ -54,6 +57,7 @@ class FunctionSpec:
             "region": self.region,
             "role": self.role,
             "logging": [self.log_format, self.application_log_level, self.system_log_level, self.log_group],
+            "created": self.created,
         }
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 

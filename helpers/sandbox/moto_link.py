@@ -61,6 +61,7 @@ def function_spec(fn: Any, latest: Any) -> FunctionSpec:
         reserved_concurrency=latest.reserved_concurrency,
         role=fn.role or "",
         **_logging_fields(getattr(fn, "logging_config", None) or {}),
+        created=fn.last_modified,  # set when moto creates the function or publishes the version
     )
 
 
