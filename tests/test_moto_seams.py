@@ -266,3 +266,36 @@ def test_test_invoke_is_not_moto_s():
 
     assert not hasattr(APIGatewayResponse, "test_invoke_method")
     assert not hasattr(APIGatewayResponse, "test_invoke_authorizer")
+
+
+def test_cloudwatch_alarm_seams():
+    # The sandbox evaluates moto's alarms (alarms.py): their attributes, update_state, and
+    # get_metric_statistics over [start, end); DescribeAlarmHistory is added to moto's responses.
+    from moto.cloudwatch.models import Alarm, CloudWatchBackend, Statistics
+    from moto.cloudwatch.responses import CloudWatchResponse
+
+    assert list(inspect.signature(Alarm.update_state).parameters) == ["self", "reason", "reason_data",
+                                                                         "state_value"]
+    assert list(inspect.signature(CloudWatchBackend.get_metric_statistics).parameters)[1:] == [
+        "namespace", "metric_name", "start_time", "end_time", "period", "stats", "dimensions", "unit"]
+    assert "start_time <= md.timestamp < end_time" in inspect.getsource(CloudWatchBackend.get_metric_statistics)
+    assert callable(Statistics.get_statistics_for_type)
+    for name in ("state_value", "state_reason", "state_reason_data", "treat_missing_data", "datapoints_to_alarm"):
+        assert name in inspect.getsource(Alarm.__init__)
+    from helpers.sandbox import moto_link
+
+    moto_link.serve_alarm_history()
+    assert CloudWatchResponse.describe_alarm_history.__module__ == "helpers.sandbox.moto_link"
+
+
+def test_lambda_logging_config_seam():
+    # moto 5.2 drops LoggingConfig; the sandbox wraps these three methods of its function model to keep it.
+    from moto.awslambda.models import LambdaFunction
+
+    from helpers.sandbox import moto_link
+
+    moto_link.keep_logging_config()
+    assert LambdaFunction.__init__.__module__ == "helpers.sandbox.moto_link"
+    original = inspect.unwrap(LambdaFunction.update_configuration.__closure__[0].cell_contents)
+    assert list(inspect.signature(original).parameters) == ["self", "config_updates"]
+    assert "on_create" in inspect.signature(LambdaFunction.get_configuration).parameters

@@ -67,7 +67,11 @@ def aws_path(filename):
 
 
 def log_error(error):
-    """Write an error as the runtime logs it: one event, its lines joined by \\r."""
+    """Write an error as the runtime logs it: one event, its lines joined by \\r (one JSON object with LogFormat JSON)."""
+    if os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON":
+        entry = {"timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "log_level": "ERROR", **error}
+        sys.stdout.write(json.dumps(entry) + "\n")
+        return
     description = "[ERROR]"
     if error["errorType"]:
         description += " " + error["errorType"] + (":" if error["errorMessage"] else "")
@@ -375,7 +379,7 @@ def invoke(client, handler, headers, body):
 
 
 def install_log_handler(logging):
-    """Give the root logger the runtime's handler and format, and AWS_LAMBDA_LOG_LEVEL if set."""
+    """Give the root logger the runtime's handler and format (AWS_LAMBDA_LOG_FORMAT), and AWS_LAMBDA_LOG_LEVEL if set."""
 
     class LambdaLogHandler(logging.Handler):
         def emit(self, record):
@@ -388,10 +392,32 @@ def install_log_handler(logging):
         record.aws_request_id = _request_id
         return True
 
+    class JsonFormatter(logging.Formatter):
+        """LogFormat JSON: one object per record, as the runtime writes it."""
+
+        def format(self, record):
+            entry = {"timestamp": f"{self.formatTime(record, self.datefmt)}.{int(record.msecs):03d}Z",
+                     "level": record.levelname, "message": record.getMessage(), "logger": record.name}
+            error = record.exc_info[1] if record.exc_info else None
+            if error is not None:
+                entry.update(stackTrace=stack_trace(error.__traceback__), errorType=type(error).__name__,
+                             errorMessage=str(error))
+            entry["requestId"] = record.aws_request_id
+            if error is not None:
+                entry["location"] = f"{aws_path(record.pathname)}:{record.funcName}:{record.lineno}"
+            # A logging call's extra={...} keys join the object.
+            entry.update((k, v) for k, v in vars(record).items() if k not in reserved and k not in entry)
+            return json.dumps(entry, default=str) + "\n"
+
+    reserved = {*vars(logging.makeLogRecord({})), "message", "asctime", "aws_request_id"}
+
     logging.Formatter.converter = time.gmtime
     handler = LambdaLogHandler()
-    handler.setFormatter(logging.Formatter(
-        "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n", "%Y-%m-%dT%H:%M:%S"))
+    if os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON":
+        handler.setFormatter(JsonFormatter(datefmt="%Y-%m-%dT%H:%M:%S"))
+    else:
+        handler.setFormatter(logging.Formatter(
+            "[%(levelname)s]\t%(asctime)s.%(msecs)03dZ\t%(aws_request_id)s\t%(message)s\n", "%Y-%m-%dT%H:%M:%S"))
     handler.addFilter(stamp_request_id)
     root = logging.getLogger()
     root.addHandler(handler)

@@ -365,6 +365,9 @@ class Engine:
             "_HANDLER": spec.handler,
             "TZ": ":UTC",
         }
+        if spec.log_format == "JSON":
+            # The runtime reads these to write JSON and to set the root logger's level (ApplicationLogLevel).
+            runtime.update(AWS_LAMBDA_LOG_FORMAT="JSON", AWS_LAMBDA_LOG_LEVEL=spec.application_log_level or "INFO")
         credentials = self._roles.credentials(spec) if self._roles is not None else {}
         # The sandbox's endpoint and the role's credentials override the function's variables; the runtime's
         # own variables override everything, as AWS reserves them.

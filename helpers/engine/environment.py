@@ -66,7 +66,8 @@ class ExecutionEnvironment:
         self.busy = False
         self.retiring = False
         self.idle_since = time.monotonic()
-        self.log = logs.LogStream(spec.log_group_name, logs.log_stream_name(spec.version), log_sink)
+        self.log = logs.LogStream(spec.log_group_name, logs.log_stream_name(spec.version), log_sink,
+                                  system_log_level=(spec.system_log_level or "INFO") if spec.log_format == "JSON" else None)
         self._command = list(command)
         self._env = {**env, "AWS_LAMBDA_LOG_STREAM_NAME": self.log.name, "AWS_LAMBDA_INITIALIZATION_TYPE": init_type}
         self._on_exit = on_exit
@@ -127,7 +128,8 @@ class ExecutionEnvironment:
 
     def start(self) -> None:
         """Start the worker; its init phase runs until it first asks the Runtime API for work."""
-        self.log.write(logs.init_start(self.interpreter, self.spec.region))
+        self.log.write(logs.init_start(self.interpreter, self.spec.region, self.spec.function_name,
+                                       self.spec.version, self.init_type))
         # Under the lock: a worker's first GET /next (next_invocation) must find its output and memory
         # watched, even when this thread loses the GIL for longer than the worker takes to start.
         with self._cond:

@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import json
 import logging
 import math
 import threading
@@ -37,24 +38,45 @@ def log_stream_name(version: str) -> str:
     return f"{datetime.now(timezone.utc):%Y/%m/%d}/[{version}]{uuid.uuid4().hex}"
 
 
-def init_start(interpreter: Interpreter, region: str) -> str:
+class PlatformLine(str):
+    """A line Lambda itself writes (START, REPORT…): plain text, or a JSON record with LogFormat JSON."""
+
+    def __new__(cls, text: str, kind: str | None, record: dict) -> "PlatformLine":
+        line = super().__new__(cls, text)
+        line.kind, line.record = kind, record  # kind None: a line JSON format leaves out (END)
+        return line
+
+    def as_json(self, ms: int) -> str:
+        """The JSON event of LogFormat JSON: {"time", "type": "platform.start", "record"}."""
+        return json.dumps({"time": timestamp(ms), "type": self.kind, "record": self.record})
+
+
+def init_start(interpreter: Interpreter, region: str, function_name: str = "", version: str = "$LATEST",
+               init_type: str = "on-demand") -> str:
     # The runtime version is the interpreter that really runs the code, so a learner comparing two
     # INIT_START lines sees a change exactly when the code would behave differently.
     arn_hash = hashlib.sha256(f"{interpreter.runtime_version}/{interpreter.build}".encode()).hexdigest()
-    return (f"INIT_START Runtime Version: {interpreter.runtime_version}\t"
-            f"Runtime Version ARN: arn:aws:lambda:{region}::runtime:{arn_hash}")
+    arn = f"arn:aws:lambda:{region}::runtime:{arn_hash}"
+    return PlatformLine(f"INIT_START Runtime Version: {interpreter.runtime_version}\tRuntime Version ARN: {arn}",
+                        "platform.initStart",
+                        {"initializationType": init_type, "phase": "init", "runtimeVersion": interpreter.runtime_version,
+                         "runtimeVersionArn": arn, "functionName": function_name, "functionVersion": version})
 
 
 def init_report(init_ms: float, error_type: str) -> str:
-    return f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error\tError Type: {error_type}"
+    return PlatformLine(
+        f"INIT_REPORT Init Duration: {init_ms:.2f} ms\tPhase: init\tStatus: error\tError Type: {error_type}",
+        "platform.initReport", {"initializationType": "on-demand", "phase": "init", "status": "error",
+                                "errorType": error_type, "metrics": {"durationMs": round(init_ms, 3)}})
 
 
 def start(request_id: str, version: str) -> str:
-    return f"START RequestId: {request_id} Version: {version}"
+    return PlatformLine(f"START RequestId: {request_id} Version: {version}", "platform.start",
+                        {"requestId": request_id, "version": version})
 
 
 def end(request_id: str) -> str:
-    return f"END RequestId: {request_id}"
+    return PlatformLine(f"END RequestId: {request_id}", None, {})
 
 
 def report(request_id: str, duration_ms: float, memory_size: int, max_memory_mb: int,
@@ -72,7 +94,14 @@ def report(request_id: str, duration_ms: float, memory_size: int, max_memory_mb:
         line += f"Status: {status}\t"
     if error_type:
         line += f"Error Type: {error_type}\t"
-    return line
+    measured = {"durationMs": round(duration_ms, 3), "billedDurationMs": billed, "memorySizeMB": memory_size,
+                "maxMemoryUsedMB": max_memory_mb}
+    if init_ms is not None:
+        measured["initDurationMs"] = round(init_ms, 3)
+    record = {"requestId": request_id, "metrics": measured, "status": status or "success"}
+    if error_type:
+        record["errorType"] = error_type
+    return PlatformLine(line, "platform.report", record)
 
 
 def timed_out(request_id: str, timeout: float) -> str:
@@ -88,10 +117,14 @@ def tail(lines: Iterable[str]) -> str:
 class LogStream:
     """One environment's log stream: events are buffered and handed to the sink in batches."""
 
-    def __init__(self, group: str, name: str, sink: LogSink | None):
+    def __init__(self, group: str, name: str, sink: LogSink | None, system_log_level: str | None = None):
         self.group = group
         self.name = name
         self._sink = sink
+        # LogFormat JSON (a SystemLogLevel given): platform lines become JSON records, INFO ones only
+        # when the level lets INFO through.
+        self._platform_json = system_log_level is not None
+        self._platform_info = system_log_level in (None, "DEBUG", "INFO")
         self._lock = threading.Lock()
         self._flush_lock = threading.Lock()  # keeps batches in order when two threads flush
         self._events: list[tuple[int, str]] = []
@@ -101,6 +134,10 @@ class LogStream:
     def write(self, message: str, ts: int | None = None) -> None:
         """Append one event (a long one is split, as CloudWatch would reject it)."""
         ts = now_ms() if ts is None else ts
+        if self._platform_json and isinstance(message, PlatformLine):
+            if message.kind is None or not self._platform_info:
+                return
+            message = message.as_json(ts)
         with self._lock:
             for i in range(0, max(len(message), 1), MAX_EVENT_CHARS):
                 self._events.append((ts, message[i:i + MAX_EVENT_CHARS]))

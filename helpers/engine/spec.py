@@ -27,6 +27,11 @@ class FunctionSpec:
     architecture: str = "x86_64"
     reserved_concurrency: int | None = None
     role: str = ""  # the execution role's ARN
+    # LoggingConfig: Text or JSON; the two levels apply to JSON only; a custom log group, if any.
+    log_format: str = "Text"
+    application_log_level: str | None = None
+    system_log_level: str | None = None
+    log_group: str | None = None
     # When the control plane made this function version: a function deleted and created again under the
     # same name, with the same code, is a new function on AWS, and its first invocation a cold start.
     created: str = ""
@@ -51,6 +56,7 @@ class FunctionSpec:
             "architecture": self.architecture,
             "region": self.region,
             "role": self.role,
+            "logging": [self.log_format, self.application_log_level, self.system_log_level, self.log_group],
             "created": self.created,
         }
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
@@ -62,5 +68,5 @@ class FunctionSpec:
 
     @property
     def log_group_name(self) -> str:
-        """The function's CloudWatch log group."""
-        return f"/aws/lambda/{self.function_name}"
+        """The function's CloudWatch log group: LoggingConfig's, or /aws/lambda/<name>."""
+        return self.log_group or f"/aws/lambda/{self.function_name}"

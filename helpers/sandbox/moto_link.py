@@ -7,6 +7,7 @@ that moves one fails loudly there rather than quietly here.
 from __future__ import annotations
 
 import io
+import json
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -59,8 +60,14 @@ def function_spec(fn: Any, latest: Any) -> FunctionSpec:
         # Reserved concurrency is a function-level setting, kept on $LATEST.
         reserved_concurrency=latest.reserved_concurrency,
         role=fn.role or "",
+        **_logging_fields(getattr(fn, "logging_config", None) or {}),
         created=fn.last_modified,  # set when moto creates the function or publishes the version
     )
+
+
+def _logging_fields(config: dict[str, str]) -> dict[str, Any]:
+    return {"log_format": config.get("LogFormat", "Text"), "application_log_level": config.get("ApplicationLogLevel"),
+            "system_log_level": config.get("SystemLogLevel"), "log_group": config.get("LogGroup")}
 
 
 def assume_role(account_id: str, region: str, role_arn: str, session_name: str) -> tuple[str, str, str]:
@@ -310,6 +317,112 @@ def function_policy(fn: Any) -> dict[str, Any] | None:
     if not statements:
         return None
     return {"Version": "2012-10-17", "Id": "default", "Statement": statements}
+
+
+# CloudWatch alarms: moto stores them; the sandbox evaluates them (alarms.py) and keeps their history.
+
+def metric_alarms(account_id: str, region: str) -> list[Any]:
+    """moto's metric alarms of one account and Region (composite alarms left out)."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    return [alarm for alarm in list(cloudwatch_backends[account_id][region].alarms.values()) if alarm.rule is None]
+
+
+def statistic(account_id: str, region: str, alarm: Any, start: datetime, end: datetime) -> tuple[float, float] | None:
+    """(the alarm's statistic, the sample count) of its metric over [start, end), or None without data."""
+    from moto.cloudwatch.models import cloudwatch_backends
+
+    dimensions = [{"Name": d.name, "Value": d.value} for d in alarm.dimensions]
+    found = cloudwatch_backends[account_id][region].get_metric_statistics(
+        alarm.namespace, alarm.metric_name, start, end, int((end - start).total_seconds()),
+        [alarm.statistic, "SampleCount"], dimensions, alarm.unit)
+    if not found:
+        return None
+    return float(found[0].get_statistics_for_type(alarm.statistic)), float(found[0].sample_count)
+
+
+def start_alarm_in(alarm: Any, state: str) -> None:
+    """Put a new alarm in the state CloudWatch creates it in (moto starts every alarm in OK), no history."""
+    alarm.state_value = state
+
+
+def change_alarm_state(alarm: Any, new: str, reason: str, reason_data: str, at: datetime) -> None:
+    """Set an alarm's state as CloudWatch would, and add the StateUpdate to its history."""
+    old = alarm.state_value
+    history_data = {"version": "1.0", "oldState": {"stateValue": old, "stateReason": alarm.state_reason},
+                    "newState": {"stateValue": new, "stateReason": reason, "stateReasonData": json.loads(reason_data)}}
+    alarm.update_state(reason, reason_data, new)
+    alarm.state_updated_timestamp = at
+    _alarm_history(alarm).insert(0, {
+        "AlarmName": alarm.name, "AlarmType": "MetricAlarm", "Timestamp": at, "HistoryItemType": "StateUpdate",
+        "HistorySummary": f"Alarm updated from {old} to {new}",
+        "HistoryData": json.dumps(history_data, separators=(",", ":"))})
+
+
+def _alarm_history(alarm: Any) -> list[dict[str, Any]]:
+    # Kept on moto's alarm object, so it goes when the alarm or the account's state goes.
+    if not hasattr(alarm, "sandbox_history"):
+        alarm.sandbox_history = []
+    return alarm.sandbox_history
+
+
+def serve_alarm_history() -> None:
+    """Teach moto's CloudWatch DescribeAlarmHistory (newest first), from the history kept above."""
+    from moto.cloudwatch.responses import CloudWatchResponse
+    from moto.core.responses import ActionResult
+
+    if hasattr(CloudWatchResponse, "describe_alarm_history"):
+        return
+
+    def describe_alarm_history(self: Any) -> Any:
+        name = self._get_param("AlarmName")
+        kind = self._get_param("HistoryItemType")
+        items = [item for alarm in list(self.cloudwatch_backend.alarms.values())
+                 if name in (None, alarm.name) for item in _alarm_history(alarm)]
+        items = [item for item in items if kind in (None, item["HistoryItemType"])]
+        items.sort(key=lambda item: item["Timestamp"], reverse=self._get_param("ScanBy") != "TimestampAscending")
+        return ActionResult({"AlarmHistoryItems": items[:int(self._get_param("MaxRecords") or 100)]})
+
+    CloudWatchResponse.describe_alarm_history = describe_alarm_history
+
+
+# Lambda's LoggingConfig: moto 5.2 drops it; the sandbox keeps it on moto's function and runs by it.
+
+def _logging_config(current: dict[str, str] | None, change: dict[str, str] | None, function_name: str
+                    ) -> dict[str, str]:
+    config = {"LogFormat": "Text", "LogGroup": f"/aws/lambda/{function_name}", **(current or {}), **(change or {})}
+    if config["LogFormat"] != "JSON":  # the two levels filter JSON logs only
+        return {"LogFormat": config["LogFormat"], "LogGroup": config["LogGroup"]}
+    return {"LogFormat": "JSON", "ApplicationLogLevel": config.get("ApplicationLogLevel", "INFO"),
+            "SystemLogLevel": config.get("SystemLogLevel", "INFO"), "LogGroup": config["LogGroup"]}
+
+
+def keep_logging_config() -> None:
+    """Teach moto's functions LoggingConfig: from CreateFunction and UpdateFunctionConfiguration, in every answer."""
+    from moto.awslambda.models import LambdaFunction
+
+    if hasattr(LambdaFunction, "logging_config"):
+        return
+    original_init, original_update = LambdaFunction.__init__, LambdaFunction.update_configuration
+    original_get = LambdaFunction.get_configuration
+
+    def __init__(self: Any, account_id: str, spec: dict[str, Any], region: str, version: Any = 1) -> None:
+        original_init(self, account_id, spec, region, version)
+        self.logging_config = _logging_config(None, spec.get("LoggingConfig"), self.function_name)
+
+    def update_configuration(self: Any, config_updates: dict[str, Any]) -> dict[str, Any]:
+        if "LoggingConfig" in config_updates:
+            self.logging_config = _logging_config(self.logging_config, config_updates["LoggingConfig"],
+                                                  self.function_name)
+        return original_update(self, config_updates)
+
+    def get_configuration(self: Any, on_create: bool = False) -> dict[str, Any]:
+        return {**original_get(self, on_create), "LoggingConfig": self.logging_config}
+
+    LambdaFunction.logging_config = None
+    LambdaFunction.__init__ = __init__
+    LambdaFunction.update_configuration = update_configuration
+    LambdaFunction.get_configuration = get_configuration
 
 
 # Control-plane requests as moto reads them, for the refusals moto does not make.

@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from ..engine import Engine
 from . import aws_guard, deferred_imports, moto_link
+from .alarms import AlarmEvaluator
 from .apigateway_backend import mount_gateway
 from .credentials import Credentials
 from .execution_roles import CONFIGURATION_PATH, CREATE_FUNCTION_PATH, ExecutionRoles
@@ -50,7 +51,8 @@ class Sandbox:
         self.telemetry = Telemetry.for_account(account, region)
         # A CloudWatch read must see every log line and metric the data plane has produced.
         self.front_door.before_requests_to("logs", self.telemetry.flush)
-        self.front_door.before_requests_to("monitoring", self.telemetry.flush)
+        self.alarms = AlarmEvaluator(account, region)
+        self.front_door.before_requests_to("monitoring", self._before_cloudwatch)
         self.engine = Engine(
             worker_env=self._worker_variables(),
             log_sink=self.telemetry.put_log_events,
@@ -67,12 +69,19 @@ class Sandbox:
         self.front_door.mount(["GET"], ACCOUNT_SETTINGS_PATH, self.lambda_service.account_settings_app)
         self.gateway = mount_gateway(self)
         moto_link.route_invocations(account, self.lambda_service.run_for_moto)
+        moto_link.serve_alarm_history()
+        moto_link.keep_logging_config()
         _use_aws_managed_policies(True)
         self._server.start(name=f"sandbox-{self._server.port}")
         aws_guard.sandbox_started(self.endpoint_url)
         with _running_lock:
             _running.add(self)
         owners.push(self, self.environment_variables())
+
+    def _before_cloudwatch(self) -> None:
+        # Alarms judge the metrics as they stand: everything the data plane produced, then the evaluation.
+        self.telemetry.flush()
+        self.alarms.evaluate()
 
     @property
     def account_id(self) -> str:

@@ -11,9 +11,10 @@ the logs sees every line, as on AWS once delivery has caught up.
 
 Metrics are aggregated as they arrive, as CloudWatch itself stores them: one
 statistic set (SampleCount, Sum, Minimum, Maximum) per metric, dimensions,
-unit and minute. Every statistic GetMetricStatistics and GetMetricData return
-for one-minute (or longer) periods is the same as if each point had been
-written alone; a minute with a single point is written as that plain value.
+unit and second (CloudWatch's high-resolution storage; the sandbox's alarms
+evaluate periods as short as 10 s). Every statistic GetMetricStatistics and
+GetMetricData return for whole-second periods is the same as if each point had
+been written alone; a second with a single point is written as that plain value.
 """
 
 from __future__ import annotations
@@ -35,12 +36,12 @@ MetricWriter = Callable[[str, list[dict[str, Any]]], None]
 
 
 class _Statistics:
-    """The statistic set of one metric for one minute."""
+    """The statistic set of one metric for one second."""
 
     __slots__ = ("timestamp", "count", "total", "low", "high")
 
     def __init__(self, timestamp: datetime, value: float):
-        self.timestamp = timestamp  # the minute's first point: it stays inside that minute
+        self.timestamp = timestamp  # the second's first point: it stays inside that second
         self.count, self.total, self.low, self.high = 1, value, value, value
 
     def add(self, value: float) -> None:
@@ -72,7 +73,7 @@ class Telemetry:
         self._flush_lock = threading.Lock()  # one flush at a time, so batches reach moto in order
         self._logs: dict[tuple[str, str], list[tuple[int, str]]] = {}
         self._pending_events = 0
-        self._metrics: dict[tuple, _Statistics] = {}  # by namespace, name, dimensions, unit and minute
+        self._metrics: dict[tuple, _Statistics] = {}  # by namespace, name, dimensions, unit and second
         self._wake = threading.Condition(self._lock)
         self._stopped = False
         self._thread = threading.Thread(target=self._run, name="sandbox-telemetry", daemon=True)
@@ -94,14 +95,14 @@ class Telemetry:
             self.flush()
 
     def put_metric_data(self, namespace: str, metric_data: list[dict[str, Any]]) -> None:
-        """Add data points (PutMetricData's MetricData shape, single values) to their minutes' statistic sets."""
+        """Add data points (PutMetricData's MetricData shape, single values) to their seconds' statistic sets."""
         # Aggregated now rather than kept until the flush: the caller's dicts then die with its
         # request. Thousands of them held for a second would each survive the young collections,
         # and every ~25% growth of the old generation triggers a full collection of the whole
         # heap (moto's included): ~190 ms each, ~40 µs per request under load (measured).
         # The data points of one call usually share their dimensions and timestamp objects:
         # their keys are built once per call.
-        dimensions, dimensions_key, timestamp, minute = None, (), None, None
+        dimensions, dimensions_key, timestamp, second = None, (), None, None
         with self._lock:
             self._wake_if_idle()
             for datum in metric_data:
@@ -110,8 +111,8 @@ class Telemetry:
                     dimensions_key = tuple((d["Name"], d["Value"]) for d in dimensions or ())
                 if datum["Timestamp"] is not timestamp:
                     timestamp = datum["Timestamp"]
-                    minute = timestamp.replace(second=0, microsecond=0)
-                key = (namespace, datum["MetricName"], dimensions_key, datum.get("Unit"), minute)
+                    second = timestamp.replace(microsecond=0)
+                key = (namespace, datum["MetricName"], dimensions_key, datum.get("Unit"), second)
                 value = float(datum["Value"])
                 statistics = self._metrics.get(key)
                 if statistics is None:
