@@ -11,19 +11,9 @@ import pytest
 from helpers.cold_starts import deploy_function
 from helpers.learn import ____, chapter06
 from helpers.steps import create_basic_execution_role, package_function
+from tests.exercise_support import solved, verdict
 
 ENVIRONMENT_INFO = Path(__file__).resolve().parent.parent / "lambda_src" / "environment_info"
-
-
-def verdict(exercise, namespace, capsys) -> str:
-    exercise.check(namespace)
-    return capsys.readouterr().out.strip()
-
-
-def solved(exercise, **extra) -> dict:
-    namespace = dict(extra)
-    exec(exercise.solution_code, namespace)
-    return namespace
 
 
 REFERENCE_APP = solved(chapter06.q1)["fast_app"]

@@ -11,6 +11,7 @@ import requests
 from helpers.learn import ____, chapter07
 from helpers.steps import deploy_hello_world_api, invoke_url, package_function
 from tests.test_steps import HELLO_WORLD
+from tests.exercise_support import verdict
 
 MONITORED = Path(__file__).resolve().parent.parent / "lambda_src" / "monitored"
 ALARM = {
@@ -19,11 +20,6 @@ ALARM = {
     "Statistic": "Sum", "Period": 10, "EvaluationPeriods": 1, "Threshold": 1,
     "ComparisonOperator": "GreaterThanOrEqualToThreshold", "TreatMissingData": "notBreaching",
 }
-
-
-def verdict(exercise, namespace, capsys) -> str:
-    exercise.check(namespace)
-    return capsys.readouterr().out.strip()
 
 
 @pytest.fixture

@@ -11,21 +11,11 @@ import pytest
 
 from helpers.learn import ____, chapter08
 from helpers.steps import LAMBDA_TRUST_POLICY, add_get_route, package_function, wait_until_active
+from tests.exercise_support import solved, verdict
 
 LAMBDA_SRC = Path(__file__).resolve().parent.parent / "lambda_src"
 LOGS_ONLY = {"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Action": ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"], "Resource": "*"}]}
-
-
-def verdict(exercise, namespace, capsys) -> str:
-    exercise.check(namespace)
-    return capsys.readouterr().out.strip()
-
-
-def solved(exercise, **names) -> dict:
-    namespace = dict(names)
-    exec(exercise.solution_code, namespace)
-    return namespace
 
 
 @pytest.fixture

@@ -13,17 +13,13 @@ from helpers.learn import ____, chapter09
 from helpers.learn.course_quiz import LETTERS, Choice, MultiSelect, Numeric, Ordering
 from helpers.steps import add_get_route, deploy_hello_world_api
 from tests.test_steps import HELLO_WORLD
+from tests.exercise_support import verdict
 
 NOTEBOOK = chapter09.NOTEBOOKS / "09_interview_prep.ipynb"
 INTERVIEW_TOPICS = {"benefits", "compute", "api gateway", "rest vs http", "cold starts", "security", "monitoring", "limits"}
 COLD = ("REPORT RequestId: 3e9a772d-3124-4f25-a6ac-6c46b28fcf32\tDuration: 2.67 ms\tBilled Duration: 61 ms\t"
         "Memory Size: 128 MB\tMax Memory Used: 12 MB\tInit Duration: 58.03 ms\t")
 WARM = "REPORT RequestId: 1\tDuration: 1.20 ms\tBilled Duration: 2 ms\tMemory Size: 512 MB\tMax Memory Used: 40 MB\t"
-
-
-def verdict(exercise, namespace, capsys) -> str:
-    exercise.check(namespace)
-    return capsys.readouterr().out.strip()
 
 
 def test_a_chapter_is_linked_only_once_its_file_exists(tmp_path):

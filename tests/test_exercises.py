@@ -18,19 +18,13 @@ from helpers.cost import monthly_cost
 from helpers.learn import ____, chapter01, chapter02
 from helpers.steps import create_basic_execution_role, package_function
 from tests.test_steps import HELLO_WORLD
+from tests.exercise_support import solved as solved_with, verdict
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def verdict(exercise, namespace, capsys) -> str:
-    exercise.check(namespace)
-    return capsys.readouterr().out.strip()
-
-
 def solved(exercise, **extra) -> dict:
-    namespace = {"json": json, "monthly_cost": monthly_cost, **extra}
-    exec(exercise.solution_code, namespace)
-    return namespace
+    return solved_with(exercise, json=json, monthly_cost=monthly_cost, **extra)
 
 
 @pytest.mark.parametrize(
