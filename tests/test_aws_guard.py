@@ -50,7 +50,7 @@ def test_the_sandbox_works_and_gives_the_environment_back_exactly(script_report)
 
 def test_every_way_of_making_a_client_is_refused_after_stop(script_report):
     refused = script_report["refused"]
-    assert len(refused) == 8
+    assert len(refused) == 9
     for name, outcome in refused.items():
         assert outcome.startswith("RealAwsRefused: "), (name, outcome)
         for hint in WHAT_TO_DO:
@@ -134,6 +134,17 @@ def test_everything_else_is_refused_without_a_lookup(armed, host):
                           **KEYS)
     with pytest.raises(RealAwsRefused):
         client.get_caller_identity()
+    assert armed == []
+
+
+def test_credential_providers_that_would_call_link_local_addresses_find_nothing_while_armed(armed, monkeypatch):
+    import botocore.credentials
+    import botocore.utils
+
+    monkeypatch.setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://169.254.170.2/creds")
+    fetcher = botocore.utils.InstanceMetadataFetcher(num_attempts=1, timeout=0.1)
+    assert botocore.credentials.InstanceMetadataProvider(iam_role_fetcher=fetcher).load() is None
+    assert botocore.credentials.ContainerProvider().load() is None
     assert armed == []
 
 

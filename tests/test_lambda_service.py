@@ -142,6 +142,18 @@ def test_a_code_update_retires_the_old_environment(sandbox):
     assert "Init Duration" in base64.b64decode(response["LogResult"]).decode()
 
 
+def test_a_function_deleted_and_created_again_starts_cold(sandbox):
+    client = boto3.client("lambda")
+    deploy("again")
+    client.invoke(FunctionName="again")
+    warm = client.invoke(FunctionName="again", LogType="Tail")
+    assert "Init Duration" not in base64.b64decode(warm["LogResult"]).decode()
+    client.delete_function(FunctionName="again")
+    deploy("again")  # the same name and the same code: still a new function
+    fresh = client.invoke(FunctionName="again", LogType="Tail")
+    assert "Init Duration" in base64.b64decode(fresh["LogResult"]).decode()
+
+
 def test_the_handler_reaches_the_sandbox_with_boto3(sandbox):
     boto3.client("s3").create_bucket(Bucket="lab-bucket")
     deploy("lister", "import boto3\ndef lambda_handler(e, c):\n    return [b['Name'] for b in boto3.client('s3').list_buckets()['Buckets']]\n")

@@ -178,6 +178,71 @@ def test_execution_role_seams():
         moto_link.forget_account(account)
 
 
+def _environ(method: str, path: str, body: bytes, **headers: str) -> dict:
+    from werkzeug.test import EnvironBuilder
+
+    return EnvironBuilder(method=method, path=path, data=body, headers=headers).get_environ()
+
+
+def test_request_parsing_seam():
+    # config_refusals reads control-plane requests with moto's model-driven router and parser.
+    from helpers.sandbox import moto_link
+
+    create = b'{"FunctionName": "f", "Timeout": 10000}'
+    parsed = moto_link.parse_request("lambda", _environ("POST", "/2015-03-31/functions", create,
+                                                        **{"Content-Type": "application/json"}), create)
+    assert (parsed.operation.name, parsed.protocol) == ("CreateFunction", "rest-json")
+    assert parsed.params == {"FunctionName": "f", "Timeout": 10000}
+    assert parsed.operation.input_shape.members["Timeout"].metadata["min"] == 1
+    labels = moto_link.parse_request("apigateway", _environ("POST", "/restapis/abc/resources/root", b'{"pathPart": "x"}',
+                                                            **{"Content-Type": "application/json"}), b'{"pathPart": "x"}')
+    assert labels.params == {"restApiId": "abc", "parentId": "root", "pathPart": "x"}
+    assert labels.operation.input_shape.members["restApiId"].serialization["location"] == "uri"
+    form = b"Action=CreateRole&Version=2010-05-08&RoleName=r&AssumeRolePolicyDocument=%7B%7D&Tags.member.1.Key=k"
+    query = moto_link.parse_request("iam", _environ("POST", "/", form, **{
+        "Content-Type": "application/x-www-form-urlencoded"}), form)
+    assert (query.operation.name, query.protocol, query.params["RoleName"]) == ("CreateRole", "query", "r")
+    assert query.params["Tags"][0]["Key"] == "k"
+    # What the model can't read is left to moto: a list for a body, a path no operation has.
+    assert moto_link.parse_request("lambda", _environ("POST", "/2015-03-31/functions", b"[]", **{
+        "Content-Type": "application/json"}), b"[]") is None
+    assert moto_link.parse_request("lambda", _environ("GET", "/no/such/path", b""), b"") is None
+
+
+def test_refusal_state_seams():
+    # config_refusals' rules read reserved concurrency, resource path parts and the account's CloudWatch role.
+    from moto.apigateway.models import Account, Resource
+    from moto.awslambda.models import LambdaBackend
+
+    assert "self.cloudwatch_role_arn" in inspect.getsource(Account)
+    assert "self.path_part" in inspect.getsource(Resource.__init__) and "self.parent_id" in inspect.getsource(Resource.__init__)
+    from moto.awslambda.models import LambdaFunction, LambdaStorage
+
+    # moto_link.account_usage and other_reserved_concurrency read the storage (moto's listing deep-copies).
+    assert "self._lambdas = LambdaStorage(" in inspect.getsource(LambdaBackend.__init__)
+    assert "self._functions" in inspect.getsource(LambdaStorage.__init__)
+    assert '"versions"' in inspect.getsource(LambdaStorage) and '"latest"' in inspect.getsource(LambdaStorage)
+    assert "self.code_size" in inspect.getsource(LambdaFunction)
+
+
+def test_binary_media_types_patch_seam():
+    # moto_link.use_aws_rest_api_patches wraps RestAPI.apply_patch_operations.
+    from helpers.sandbox import moto_link
+    from moto.apigateway.models import RestAPI, apigateway_backends
+
+    moto_link.use_aws_rest_api_patches()
+    assert list(inspect.signature(moto_link._original_patch_rest_api).parameters) == ["self", "patch_operations"]
+    backend = apigateway_backends["123456789012"]["eu-west-3"]
+    try:
+        api = backend.create_rest_api("seams", "")
+        assert isinstance(api, RestAPI) and api.binaryMediaTypes == []
+        api.apply_patch_operations([{"op": "add", "path": "/binaryMediaTypes/image~1png"},
+                                    {"op": "replace", "path": "/description", "value": "d"}])
+        assert (api.binaryMediaTypes, api.description) == (["image/png"], "d")
+    finally:
+        apigateway_backends["123456789012"].pop("eu-west-3", None)
+
+
 def test_account_cloudwatch_role_seam():
     # moto_link.cloudwatch_role_arn reads the role UpdateAccount /cloudwatchRoleArn stored.
     from moto.apigateway.models import apigateway_backends

@@ -184,7 +184,7 @@ class Engine:
         _check_runtime(spec)
         limit = ASYNC_PAYLOAD_LIMIT if invocation_type == "Event" else SYNC_PAYLOAD_LIMIT
         if len(payload) > limit:
-            raise RequestEntityTooLargeException(limit)
+            raise RequestEntityTooLargeException(limit, len(payload), invocation_type)
         request_id, trace_id = new_ids()
         invocation = Invocation(request_id, _event_payload(payload, payload_is_json),
                                 invoked_function_arn or spec.invoked_arn, _client_context_json(client_context),

@@ -39,8 +39,11 @@ class RequestEntityTooLargeException(EngineError):
     status_code = 413
     error_type = "RequestEntityTooLargeException"
 
-    def __init__(self, limit: int):
-        super().__init__(f"Request must be smaller than {limit} bytes for the InvokeFunction operation")
+    def __init__(self, limit: int, size: int, invocation_type: str = "RequestResponse"):
+        if invocation_type == "Event":  # AWS words the asynchronous limit differently
+            super().__init__(f"{size} byte payload is too large for the Event invocation type (limit {limit} bytes)")
+        else:
+            super().__init__(f"Request must be smaller than {limit} bytes for the InvokeFunction operation")
 
 
 class InvalidRequestContentException(EngineError):

@@ -12,7 +12,7 @@ from .backend import FunctionNotFound, GatewayBackend, IntegrationTimedOut
 from .context import EndpointRequest, EndpointResponse, InvocationContext
 from .errors import AccessDenied, AuthorizerConfigurationError, Unauthorized
 from .lambda_calls import encode_event, execute_api_arn, invocation_url, permitted_function
-from .policies import MalformedPolicy, authorizer_policy_allows
+from .policies import EXPLICIT_DENY, IMPLICIT_DENY, MalformedPolicy, authorizer_policy_decision
 from .proxy_event import request_fields
 
 DEFAULT_TTL_S = 300
@@ -93,12 +93,14 @@ class LambdaAuthorization:
     @staticmethod
     def _apply(ctx: InvocationContext, output: dict[str, Any], method_arn: str, latency_ms: int) -> None:
         try:
-            allowed = authorizer_policy_allows(output.get("policyDocument"), method_arn)
+            decision = authorizer_policy_decision(output.get("policyDocument"), method_arn)
         except MalformedPolicy as error:
             raise AuthorizerConfigurationError(str(error)) from None
         ctx.authorizer_output = output
-        if not allowed:
-            raise AccessDenied(f"policy does not allow {method_arn}")
+        if decision == EXPLICIT_DENY:
+            raise AccessDenied(f"policy denies {method_arn}")
+        if decision == IMPLICIT_DENY:
+            raise AccessDenied(f"policy does not allow {method_arn}", message=AccessDenied.implicit_message)
         ctx.authorizer = {
             "principalId": output.get("principalId"),
             "integrationLatency": latency_ms,

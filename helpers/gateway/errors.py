@@ -88,7 +88,10 @@ class AccessDenied(_FrontDoorError):
     status = 403
     error_type = "AccessDeniedException"
     response_type = "ACCESS_DENIED"
-    message = "User is not authorized to access this resource with an explicit deny"
+    # The wording of captures of real APIs in 2024-2026; AWS articles up to 2022 show it without
+    # "in an identity-based policy".
+    message = "User is not authorized to access this resource with an explicit deny in an identity-based policy"
+    implicit_message = "User is not authorized to access this resource"  # no statement allows the method
     message_key = "Message"
 
 

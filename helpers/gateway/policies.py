@@ -69,14 +69,14 @@ def _resource_matches(pattern: str, resource: str) -> bool:
     return arn_like(pattern, resource) if resource.startswith("arn:") else wildcard_match(pattern, resource)
 
 
-def authorizer_policy_allows(policy: Any, method_arn: str) -> bool:
-    """Whether a Lambda authorizer's policy document allows execute-api:Invoke on method_arn."""
+def authorizer_policy_decision(policy: Any, method_arn: str) -> str:
+    """IAM's decision (ALLOW, EXPLICIT_DENY, IMPLICIT_DENY) of a Lambda authorizer's policy on execute-api:Invoke of method_arn."""
     for statement in _statements(policy):
         if "Action" not in statement or "Resource" not in statement:
             raise MalformedPolicy("statement needs Action and Resource")
         if not all(isinstance(r, str) for r in _as_list(statement["Resource"])):
             raise MalformedPolicy("Resource must be strings")
-    return evaluate([policy], "execute-api:Invoke", method_arn, {}) == ALLOW
+    return evaluate([policy], "execute-api:Invoke", method_arn, {})
 
 
 def lambda_policy_allows(policy: dict[str, Any] | None, *, source_arn: str, account_id: str) -> bool:

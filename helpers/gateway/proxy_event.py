@@ -106,7 +106,7 @@ def request_context(ctx: InvocationContext) -> dict[str, Any]:
         "httpMethod": request.method,
         "extendedRequestId": ctx.extended_request_id,
         "requestTime": format_request_time(ctx.received_at),
-        "path": request.path if ctx.test_invocation else f"/{request.stage}{request.path}",
+        "path": request.path if ctx.test_invocation else request.stage_path,
         "accountId": ctx.account_id,
         "protocol": request.protocol,
         "stage": request.stage,

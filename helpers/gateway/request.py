@@ -27,13 +27,14 @@ class Request:
     api_id: str
     stage: str
     method: str
-    path: str  # after the stage, not URL-decoded, starts with "/"
+    path: str  # after the stage, not URL-decoded, one leading "/" (API Gateway routes "//x" as "/x")
     query_string: str  # raw, undecoded
     headers: list[tuple[str, str]]
     source_ip: str
     protocol: str
     environ: dict[str, Any]
     body: bytes = b""  # read by read_body(), once the stage is known, so REQUEST_TOO_LARGE can be customised
+    sent_path: str = ""  # the path as sent, repeated leading slashes kept ($context.path shows it); "" = `path`
 
     # Built on the first header() lookup. Not a functools.cached_property: on Python 3.11 its first
     # computation takes a lock shared by every instance, which connection threads then queue on.
@@ -46,6 +47,11 @@ class Request:
             last = self._last_values = {key.lower(): value for key, value in self.headers}
         return last.get(name.lower())
 
+    @property
+    def stage_path(self) -> str:
+        """The stage and the path as sent: requestContext.path and $context.path (`/dev//hello`)."""
+        return f"/{self.stage}{self.sent_path or self.path}"
+
     def query_values(self) -> list[tuple[str, str]]:
         """The query pairs in order: `+` is a space, `%2B` a plus, broken escapes kept as typed."""
         return parse_qsl(self.query_string, keep_blank_values=True)
@@ -56,12 +62,13 @@ class Request:
         match = _INVOKE_PATH.fullmatch(raw_path(environ))
         if match is None:
             raise MissingAuthenticationToken("not an execute-api path")
-        api_id, stage, path = match.group(1), match.group(2), match.group(3) or "/"
+        api_id, stage, sent_path = match.group(1), match.group(2), match.group(3) or "/"
         return cls(
             api_id=api_id,
             stage=stage,
             method=environ.get("REQUEST_METHOD", "GET"),
-            path=path,
+            path="/" + sent_path.lstrip("/"),
+            sent_path=sent_path,
             query_string=environ.get("QUERY_STRING", ""),
             headers=_headers(environ),
             source_ip=environ.get("REMOTE_ADDR") or "127.0.0.1",

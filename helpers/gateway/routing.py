@@ -52,41 +52,53 @@ class Router:
     def match(self, method: str, path: str) -> RouteMatch:
         """Route a request; raise MissingAuthenticationToken when no resource or method fits.
 
-        The most specific resource wins (literal, then {param}, then {proxy+}, segment by
-        segment); once a resource matches, a method it does not define is a 403, not a
-        fall-back to a greedy sibling.
+        The most specific resource that defines the method wins (literal, then {param}, then
+        {proxy+}, segment by segment): a literal resource without the method gives way to a
+        {proxy+} sibling that has it (recorded on AWS: OPTIONS /test reaches /{proxy+} when
+        /test defines only POST). With no resource defining it, the answer is a 403.
         """
-        found = self._walk(self._root, _parts(path), 0, {})
+        segments = _parts(path)
+        found = self._walk(self._root, segments, 0, {}, method)
         if found is None:
-            raise MissingAuthenticationToken(f"no resource for {path}")
+            any_method = self._walk(self._root, segments, 0, {}, None)
+            detail = f"{method} is not defined on {any_method[0].get('path')}" if any_method else f"no resource for {path}"
+            raise MissingAuthenticationToken(detail)
         resource, params = found
-        methods = resource.get("resourceMethods") or {}
-        definition = methods.get(method)
-        if definition is None and method in ANY_METHODS:
-            definition = methods.get("ANY")
-        if definition is None:
-            raise MissingAuthenticationToken(f"{method} is not defined on {resource.get('path')}")
-        return RouteMatch(resource, definition, params or None)
+        return RouteMatch(resource, _definition(resource, method), params or None)
 
     def _walk(
-        self, node: _Node, segments: list[str], index: int, params: dict[str, str]
+        self, node: _Node, segments: list[str], index: int, params: dict[str, str], method: str | None
     ) -> tuple[dict[str, Any], dict[str, str]] | None:
+        """The resource for the rest of the path that defines `method` (any method when None)."""
         if index == len(segments):
-            return (node.resource, params) if node.resource is not None else None
+            return (node.resource, params) if _serves(node.resource, method) else None
         segment = segments[index]
         literal = node.literals.get(segment)
-        if literal is not None and (found := self._walk(literal, segments, index + 1, params)):
+        if literal is not None and (found := self._walk(literal, segments, index + 1, params, method)):
             return found
         if node.param is not None and segment:
             name, child = node.param
-            if found := self._walk(child, segments, index + 1, {**params, name: segment}):
+            if found := self._walk(child, segments, index + 1, {**params, name: segment}, method):
                 return found
         if node.greedy is not None:
             name, child = node.greedy
             remainder = "/".join(segments[index:])
-            if child.resource is not None and remainder:
+            if _serves(child.resource, method) and remainder:
                 return child.resource, {**params, name: remainder}
         return None
+
+
+def _definition(resource: dict[str, Any], method: str) -> dict[str, Any] | None:
+    """The resource's definition of `method`, or of ANY when it stands for the method."""
+    methods = resource.get("resourceMethods") or {}
+    definition = methods.get(method)
+    if definition is None and method in ANY_METHODS:
+        definition = methods.get("ANY")
+    return definition
+
+
+def _serves(resource: dict[str, Any] | None, method: str | None) -> bool:
+    return resource is not None and (method is None or _definition(resource, method) is not None)
 
 
 def _parts(path: str) -> list[str]:

@@ -32,7 +32,7 @@ def template_variables(ctx: InvocationContext, error: Any = None) -> dict[str, s
             "context.apiId": request.api_id,
             "context.stage": request.stage,
             "context.httpMethod": request.method,
-            "context.path": f"/{request.stage}{request.path}",
+            "context.path": request.stage_path,
             "context.identity.sourceIp": request.source_ip,
             "context.identity.userAgent": request.header("User-Agent") or "",
         })

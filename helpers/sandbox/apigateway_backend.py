@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 INVOKE_URL_PATH = r"^/restapis/[^/]+/[^/]+/_user_request_(/.*)?$"
 CREATE_DEPLOYMENT_PATH = r"^/restapis/(?P<api>[^/]+)/deployments/?$"
+CREATE_REST_API_PATH = r"^/restapis/?$"
 # TestInvokeMethod and TestInvokeAuthorizer: the only POSTs to these paths.
 TEST_INVOKE_METHOD_PATH = r"^/restapis/(?P<api>[^/]+)/resources/(?P<resource>[^/]+)/methods/(?P<method>[^/]+)/?$"
 TEST_INVOKE_AUTHORIZER_PATH = r"^/restapis/(?P<api>[^/]+)/authorizers/(?P<authorizer>[^/]+)/?$"
@@ -186,21 +187,9 @@ class MotoGatewayBackend:
 
     def create_deployment_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """WSGI app for POST /restapis/{id}/deployments: moto creates it, then the API is frozen under its id."""
-        captured: list[Any] = []
-
-        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
-            captured[:] = [status]
-            return start_response(status, headers, exc_info)
-
-        request_body = environ["wsgi.input"].read()
-        environ["wsgi.input"] = io.BytesIO(request_body)
-        result = self.moto_app(environ, capture)
-        try:
-            body = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-        if captured and captured[0].startswith("2") and _request_region(environ, self.region) == self.region:
+        request_body, status, headers, body = self._through_moto(environ)
+        start_response(status, headers)
+        if status.startswith("2") and _request_region(environ, self.region) == self.region:
             api_id = environ["PATH_INFO"].split("/")[2]
             try:
                 deployment_id = json.loads(body)["id"]
@@ -210,6 +199,41 @@ class MotoGatewayBackend:
                 self._freeze(api_id, deployment_id)
                 _describe_new_stage(self.account_id, self.region, api_id, request_body)
         return [body]
+
+    def create_rest_api_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """WSGI app for POST /restapis: moto creates the API; its binaryMediaTypes are kept, as AWS keeps them."""
+        request_body, status, headers, body = self._through_moto(environ)
+        try:
+            media_types = json.loads(request_body or b"{}").get("binaryMediaTypes")
+            created = json.loads(body) if status.startswith("2") else None
+        except (ValueError, AttributeError):
+            media_types = created = None
+        if media_types and isinstance(created, dict) and "id" in created:
+            moto_link.set_binary_media_types(self.account_id, _request_region(environ, self.region), created["id"],
+                                             media_types)
+            body = json.dumps({**created, "binaryMediaTypes": list(media_types)}).encode()
+            headers = [(k, str(len(body)) if k.lower() == "content-length" else v) for k, v in headers]
+        # moto answers 200; API Gateway's CreateRestApi (and import) answer 201 Created.
+        start_response("201 Created" if status.startswith("2") else status, headers)
+        return [body]
+
+    def _through_moto(self, environ: dict[str, Any]) -> tuple[bytes, str, list[tuple[str, str]], bytes]:
+        """(request body, status, headers, body) of moto's answer to this request."""
+        captured: list[Any] = ["500 Internal Server Error", []]
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            captured[:] = [status, headers]
+            return lambda data: None
+
+        request_body = environ["wsgi.input"].read()
+        environ["wsgi.input"] = io.BytesIO(request_body)
+        result = self.moto_app(environ, capture)
+        try:
+            body = b"".join(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        return request_body, captured[0], list(captured[1]), body
 
     def stop(self) -> None:
         """Join invocations still running after their integration timed out (the engine ends them)."""
@@ -299,6 +323,8 @@ def mount_gateway(sandbox: "Sandbox") -> SandboxGateway:
     # Invoke URLs are public: each method decides its own authorization (NONE, IAM, key, authorizer).
     sandbox.front_door.mount(_ALL_METHODS, INVOKE_URL_PATH, gateway.app, signed=False)
     sandbox.front_door.mount(["POST"], CREATE_DEPLOYMENT_PATH, backend.create_deployment_app)
+    sandbox.front_door.mount(["POST"], CREATE_REST_API_PATH, backend.create_rest_api_app)
+    moto_link.use_aws_rest_api_patches()
     sandbox.front_door.mount(["POST"], TEST_INVOKE_METHOD_PATH, gateway.test_invoke_app)
     sandbox.front_door.mount(["POST"], TEST_INVOKE_AUTHORIZER_PATH, gateway.test_invoke_app)
     return gateway

@@ -9,9 +9,12 @@ request is signed (signing may refresh credentials over the network) and before 
 a refusal is immediate: no DNS lookup, no connection, no retry. tests/test_aws_guard.py fails if a
 botocore upgrade moves either piece.
 
+Credentials: with none configured, botocore looks for them at client creation, before any call, at
+the instance metadata service and the container credentials endpoint (HTTP to link-local addresses).
+While the guard is armed those two providers find nothing, without a connection.
+
 Not covered: clients made before this module was imported (the sandbox imports it before any cell
-can make one); and the instance-metadata probe botocore makes by itself at client creation when no
-credentials are configured at all -- the calls such a client then makes are refused all the same.
+can make one); the calls those clients would make are refused all the same.
 """
 
 from __future__ import annotations
@@ -47,10 +50,23 @@ _state = _State()
 
 def install() -> None:
     """Give every botocore session created from now on the guard's handler (idempotent)."""
-    from botocore import handlers
+    from botocore import credentials, handlers
 
     if (EVENT, refuse_off_loopback) not in handlers.BUILTIN_HANDLERS:
         handlers.BUILTIN_HANDLERS.append((EVENT, refuse_off_loopback))
+    for provider in (credentials.InstanceMetadataProvider, credentials.ContainerProvider):
+        if not getattr(provider.load, "_guarded", False):
+            provider.load = _unless_armed(provider.load)
+
+
+def _unless_armed(load: Any) -> Any:
+    """A credential provider's load() that finds nothing, without the network, while the guard is armed."""
+
+    def guarded_load(self: Any) -> Any:
+        return None if _state.armed else load(self)
+
+    guarded_load._guarded = True
+    return guarded_load
 
 
 def sandbox_started(endpoint_url: str) -> None:

@@ -8,9 +8,10 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from . import config_refusals
 from .credentials import Credentials, signature_of
 from .execution_roles import ExecutionRoles
-from .refusals import internal_failure, refuse
+from .refusals import error_answer, internal_failure, refuse
 
 log = logging.getLogger(__name__)
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
@@ -36,7 +37,7 @@ _CHANGE_POLICIES = frozenset({"iam", "cloudformation"})
 
 
 class FrontDoor:
-    """Routes each request: public data plane, refusal, signed data plane, then moto."""
+    """Routes each request: public data plane, refusals (signature, then configuration), signed data plane, then moto."""
 
     def __init__(self, credentials: Credentials, moto_app: WSGIApp, roles: ExecutionRoles | None = None) -> None:
         self.credentials = credentials
@@ -89,6 +90,13 @@ class FrontDoor:
         if before is not None:
             before()
         try:
+            scope = signature.scope.split("/")
+            found = config_refusals.refusal_for(service, environ, self.credentials.account_id,
+                                                scope[1] if len(scope) > 1 else "")
+            if found is not None:
+                protocol, refusal = found
+                return error_answer(start_response, protocol, refusal.code, refusal.message, refusal.status,
+                                    fields=refusal.fields)
             for route in self.routes:
                 if route.signed and route.matches(environ):
                     return route.app(environ, start_response)

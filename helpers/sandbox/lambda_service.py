@@ -12,9 +12,13 @@ from urllib.parse import parse_qs
 
 from ..engine import Engine, EngineError, FunctionSpec
 from . import moto_link
+from .config_refusals import ACCOUNT_CONCURRENCY, MINIMUM_UNRESERVED
 
 INVOKE_PATH = r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$"
 PROVISIONED_PATH = r"^/2019-09-30/functions/(?P<name>[^/]+)/provisioned-concurrency/?$"
+ACCOUNT_SETTINGS_PATH = r"^/2016-08-19/account-settings/?$"
+# The default limits GetAccountSettings reports (the two code sizes as recorded in AWS's refusals).
+_ACCOUNT_LIMIT = {"TotalCodeSize": 80530636800, "CodeSizeUnzipped": 262144000, "CodeSizeZipped": 52428800}
 _REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request", 404: "Not Found",
             409: "Conflict", 413: "Request Entity Too Large", 429: "Too Many Requests",
             500: "Internal Server Error", 502: "Bad Gateway"}
@@ -35,9 +39,19 @@ class LambdaService:
         """WSGI app for POST /2015-03-31/functions/{name}/invocations."""
         name = re.match(INVOKE_PATH, environ["PATH_INFO"]).group("name")
         qualifier = _query(environ).get("Qualifier")
-        found = moto_link.find_function(self.account_id, _region(environ), name, qualifier)
-        if found is None:
-            return self._pass_through(environ, start_response)
+        region = _region(environ)
+        arn_region = name.split(":")[3] if name.startswith("arn:") and name.count(":") >= 6 else region
+        if arn_region != region:
+            return _error(start_response, 404, "ResourceNotFoundException", {
+                "Type": "User", "Message": f"Functions from '{arn_region}' are not reachable in this region ('{region}')"})
+        found = moto_link.find_function(self.account_id, region, name, qualifier)
+        # Qualifiers are case-sensitive: "$latest" names no version (moto would take it for $LATEST).
+        if found is None or (qualifier is not None and qualifier.upper() == "$LATEST" and qualifier != "$LATEST"):
+            arn = name if name.startswith("arn:") else f"arn:aws:lambda:{region}:{self.account_id}:function:{name}"
+            if arn.count(":") == 6:  # unqualified: AWS names the version it looked for
+                arn += f":{qualifier or '$LATEST'}"
+            return _error(start_response, 404, "ResourceNotFoundException",
+                          {"Type": "User", "Message": f"Function not found: {arn}"})
         spec = moto_link.function_spec(*found)
         payload = _body(environ)
         headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
@@ -91,10 +105,11 @@ class LambdaService:
         spec = moto_link.function_spec(*found)
         key = (spec.function_name, qualifier)
         if method == "PUT":
+            # The model's constraints (an integer, at least 1) were checked on the way in (config_refusals).
             requested = json.loads(_body(environ) or b"{}").get("ProvisionedConcurrentExecutions")
-            if not isinstance(requested, int) or requested < 1:
-                return _error(start_response, 400, "InvalidParameterValueException",
-                              {"Type": "User", "message": "ProvisionedConcurrentExecutions must be a positive integer."})
+            refusal = self._concurrency_refusal(spec, qualifier, requested, region)
+            if refusal is not None:
+                return _error(start_response, 400, "InvalidParameterValueException", refusal)
             self._provisioned[key] = {"spec": spec, "qualifier": qualifier, "modified": _now()}
             self.engine.put_provisioned_concurrency(spec, requested)
             return _json(start_response, 202, self._config(key, include_arn=False))
@@ -105,6 +120,47 @@ class LambdaService:
             self.engine.delete_provisioned_concurrency(self._provisioned.pop(key)["spec"])
             return _respond(start_response, 204, [], b"")
         return _json(start_response, 200, self._config(key, include_arn=False))
+
+    def _concurrency_refusal(self, spec: FunctionSpec, qualifier: str, requested: int,
+                             region: str) -> dict[str, str] | None:
+        """Lambda's refusal of a provisioned concurrency that its function's or the account's concurrency can't hold.
+
+        Provisioned environments come out of the function's reserved concurrency when it has one,
+        otherwise out of the account's unreserved pool, which must keep 100.
+        """
+        def provisioned(key: tuple[str, str]) -> int:
+            return self.engine.provisioned_status(self._provisioned[key]["spec"])["requested"]
+
+        others = [key for key in self._provisioned if key != (spec.function_name, qualifier)]
+        own = sum(provisioned(key) for key in others if key[0] == spec.function_name)
+        if spec.reserved_concurrency is not None:
+            if own + requested > spec.reserved_concurrency:
+                return {"Type": "User", "message": "Requested Provisioned Concurrency should not be greater than "
+                                                   "the reservedConcurrentExecution for function"}
+            return None
+        reserved = moto_link.other_reserved_concurrency(self.account_id, region, spec.function_name)
+        unreserved = ACCOUNT_CONCURRENCY - reserved - sum(
+            provisioned(key) for key in others if self._provisioned[key]["spec"].reserved_concurrency is None)
+        if requested > unreserved:
+            return {"message": f"Specified ConcurrentExecutions for function is greater than account's unreserved "
+                               f"concurrency [{unreserved}]."}
+        if unreserved - requested < MINIMUM_UNRESERVED:
+            return {"message": "Specified ConcurrentExecutions for function decreases account's "
+                               f"UnreservedConcurrentExecution below its minimum value of [{MINIMUM_UNRESERVED}]."}
+        return None
+
+    # GetAccountSettings (moto has none): the limits, and what reserved concurrency leaves unreserved.
+
+    def account_settings_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """WSGI app for GET /2016-08-19/account-settings/."""
+        region = _region(environ)
+        functions, code_size = moto_link.account_usage(self.account_id, region)
+        unreserved = ACCOUNT_CONCURRENCY - moto_link.other_reserved_concurrency(self.account_id, region, "")
+        return _json(start_response, 200, {
+            "AccountLimit": {**_ACCOUNT_LIMIT, "ConcurrentExecutions": ACCOUNT_CONCURRENCY,
+                             "UnreservedConcurrentExecutions": unreserved},
+            "AccountUsage": {"TotalCodeSize": code_size, "FunctionCount": functions},
+        })
 
     def _list(self, start_response: Callable[..., Any], name: str, region: str) -> Iterable[bytes]:
         function_name = name.split(":function:")[-1].split(":")[0]

@@ -6,7 +6,9 @@ that moves one fails loudly there rather than quietly here.
 
 from __future__ import annotations
 
+import io
 import threading
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -307,3 +309,130 @@ def function_policy(fn: Any) -> dict[str, Any] | None:
     if not statements:
         return None
     return {"Version": "2012-10-17", "Id": "default", "Statement": statements}
+
+
+# Control-plane requests as moto reads them, for the refusals moto does not make.
+
+
+@dataclass(frozen=True)
+class ParsedRequest:
+    """A control-plane request read with the service's model: its operation, protocol and parameters."""
+
+    operation: Any  # botocore OperationModel (moto's subclass)
+    protocol: str  # json, rest-json, query…
+    params: dict[str, Any]
+
+
+def parse_request(service: str, environ: dict[str, Any], body: bytes) -> ParsedRequest | None:
+    """Read a request with moto's model-driven router and parser; None if it names no operation of `service`."""
+    from moto.core.parse import PROTOCOL_PARSERS
+    from moto.core.request import Request, determine_request_protocol
+    from moto.core.routing import get_service_router
+    from moto.core.utils import get_service_model
+    from werkzeug.exceptions import HTTPException
+
+    request = Request({**environ, "wsgi.input": io.BytesIO(body)})
+    try:
+        operation, uri_params = get_service_router(service).match(request)
+    except HTTPException:
+        return None
+    protocol = determine_request_protocol(get_service_model(service), request.content_type)
+    parser = PROTOCOL_PARSERS.get(protocol)
+    if parser is None:  # e.g. CloudWatch's rpc-v2-cbor: no parser in moto, so nothing to check here
+        return None
+    try:
+        # Only the query protocol reads parameters from a form body; the rest need the query string alone.
+        values = request.values if protocol == "query" else request.args
+        params = parser(operation).parse({"method": request.method, "values": values,
+                                          "headers": request.headers, "body": body, "url_path": request.path,
+                                          "url_params": uri_params})
+    except Exception:  # noqa: BLE001 - a body the parser can't read is moto's to answer, not a sandbox failure
+        return None
+    return ParsedRequest(operation, protocol, params)
+
+
+def _function_groups(account_id: str, region: str) -> list[dict[str, Any]]:
+    # moto's own listing deep-copies every function, code included; its storage is read as it is.
+    return list(lambda_backend(account_id, region)._lambdas._functions.values())
+
+
+def other_reserved_concurrency(account_id: str, region: str, function_name: str) -> int:
+    """The reserved concurrency of every function of the Region but `function_name` (a name or ARN), summed."""
+    name = function_name.split(":function:")[-1].split(":")[0]
+    return sum(int(group["latest"].reserved_concurrency or 0) for group in _function_groups(account_id, region)
+               if group["latest"].function_name != name)
+
+
+def account_usage(account_id: str, region: str) -> tuple[int, int]:
+    """(function count, total code size in bytes of every function version) in a Region."""
+    groups = _function_groups(account_id, region)
+    code = sum(int(fn.code_size or 0) for group in groups for fn in [group["latest"], *group["versions"]])
+    return len(groups), code
+
+
+def reserved_concurrency(account_id: str, region: str, function_name: str) -> int | None:
+    """A function's reserved concurrency, or None (none set, or no such function)."""
+    found = find_function(account_id, region, function_name, None)
+    return None if found is None or found[1].reserved_concurrency is None else int(found[1].reserved_concurrency)
+
+
+def child_path_parts(account_id: str, region: str, api_id: str, parent_id: str) -> list[str] | None:
+    """The path parts of a resource's children, or None if the API or the resource is unknown."""
+    api = apigateway_backend(account_id, region).apis.get(api_id)
+    if api is None or parent_id not in api.resources:
+        return None
+    return [r.path_part for r in list(api.resources.values()) if r.parent_id == parent_id]
+
+
+def path_part(account_id: str, region: str, api_id: str, resource_id: str) -> str | None:
+    """A resource's own path part ("" for the root), or None if unknown."""
+    api = apigateway_backend(account_id, region).apis.get(api_id)
+    resource = None if api is None else api.resources.get(resource_id)
+    return None if resource is None else (resource.path_part or "")
+
+
+_original_patch_rest_api: Any = None
+
+
+def use_aws_rest_api_patches() -> None:
+    """Apply UpdateRestApi's /binaryMediaTypes/<type> and remove /description as API Gateway does.
+
+    The media type is the path's last segment with "/" escaped as "~1" (RFC 6901): add appends it,
+    remove drops it, replace drops it and appends the operation's value (recorded on AWS: the new type
+    goes last); moto reads the value instead. A removed description is gone (moto leaves "").
+    """
+    global _original_patch_rest_api
+    from moto.apigateway.models import RestAPI
+
+    with _hook_lock:
+        if _original_patch_rest_api is not None:
+            return
+        _original_patch_rest_api = RestAPI.apply_patch_operations
+
+        def apply_patch_operations(self: Any, patch_operations: list[dict[str, Any]]) -> None:
+            others = []
+            for op in patch_operations:
+                path = op.get("path") or ""
+                if path == "/description" and op.get("op") == "remove":
+                    self.description = None
+                    continue
+                if not path.startswith("/binaryMediaTypes/"):
+                    others.append(op)
+                    continue
+                media_type = path[len("/binaryMediaTypes/"):].replace("~1", "/").replace("~0", "~")
+                if op.get("op") in ("remove", "replace") and media_type in self.binaryMediaTypes:
+                    self.binaryMediaTypes.remove(media_type)
+                if op.get("op") == "add":
+                    self.binaryMediaTypes.append(media_type)
+                elif op.get("op") == "replace" and op.get("value"):
+                    self.binaryMediaTypes.append(op["value"])
+            _original_patch_rest_api(self, others)
+
+        RestAPI.apply_patch_operations = apply_patch_operations
+
+
+def set_binary_media_types(account_id: str, region: str, api_id: str, media_types: list[str]) -> None:
+    """Give a new API the binaryMediaTypes of its CreateRestApi request (moto drops them)."""
+    api = apigateway_backend(account_id, region).apis.get(api_id)
+    if api is not None:
+        api.binaryMediaTypes = list(media_types)

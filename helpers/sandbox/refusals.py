@@ -22,7 +22,8 @@ _UNSIGNED = {
     "ec2": ("MissingAuthenticationToken", "Request is missing Authentication Token", 401),
     "s3": ("AccessDenied", "Access Denied", 403),
 }
-_REASONS = {401: "Unauthorized", 403: "Forbidden", 500: "Internal Server Error"}
+_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
+            413: "Request Entity Too Large", 500: "Internal Server Error"}
 
 
 def protocol_of(environ: dict[str, Any], signature: Signature | None) -> str:
@@ -58,8 +59,8 @@ def internal_failure(environ: dict[str, Any], start_response: Callable[..., Any]
 
 
 def error_answer(start_response: Callable[..., Any], protocol: str, code: str, message: str, status: int,
-                 *, s3_extra: str = "") -> list[bytes]:
-    """An AWS error in the format the client's protocol family parses."""
+                 *, s3_extra: str = "", fields: dict[str, str] | None = None) -> list[bytes]:
+    """An AWS error in the format the client's protocol family parses (`fields`: more members of a JSON body)."""
     request_id = str(uuid.uuid4())
     headers = [("x-amzn-RequestId", request_id)]
     if protocol == "s3":
@@ -86,6 +87,10 @@ def error_answer(start_response: Callable[..., Any], protocol: str, code: str, m
     elif protocol == "cbor":
         body = _cbor_text_map({"__type": code, "message": message})
         headers += [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")]
+    elif protocol == "rest-json":
+        # Lambda and API Gateway: the code in x-amzn-ErrorType, the body a message (Lambda adds "Type").
+        body = json.dumps({**(fields or {}), "message": message}).encode()
+        headers += [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)]
     else:
         body = json.dumps({"__type": code, "message": message}).encode()
         headers += [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)]

@@ -14,7 +14,7 @@ from .apigateway_backend import mount_gateway
 from .credentials import Credentials
 from .execution_roles import CONFIGURATION_PATH, CREATE_FUNCTION_PATH, ExecutionRoles
 from .front_door import FrontDoor
-from .lambda_service import INVOKE_PATH, PROVISIONED_PATH, LambdaService
+from .lambda_service import ACCOUNT_SETTINGS_PATH, INVOKE_PATH, PROVISIONED_PATH, LambdaService
 from .process_env import owners, sandbox_variables
 from .server import LOOPBACK, LoopbackServer
 from .telemetry import Telemetry
@@ -64,6 +64,7 @@ class Sandbox:
         role_check = self.roles.assumable_role_check(self.front_door.moto_app)
         self.front_door.mount(["POST"], CREATE_FUNCTION_PATH, role_check)
         self.front_door.mount(["PUT"], CONFIGURATION_PATH, role_check)
+        self.front_door.mount(["GET"], ACCOUNT_SETTINGS_PATH, self.lambda_service.account_settings_app)
         self.gateway = mount_gateway(self)
         moto_link.route_invocations(account, self.lambda_service.run_for_moto)
         _use_aws_managed_policies(True)

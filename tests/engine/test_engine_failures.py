@@ -8,7 +8,7 @@ import sys
 import pytest
 from engine_support import invoke_json, make_spec
 
-from helpers.engine import InvalidRuntimeException, InvalidZipFileException, RequestEntityTooLargeException
+from helpers.engine import InvalidRuntimeException, InvalidZipFileException, RequestEntityTooLargeException, interpreters
 from helpers.engine.environment import ExecutionEnvironment
 
 OK = "def handler(event, context):\n    return 'ok'\n"
@@ -44,7 +44,9 @@ def test_tracebacks_name_the_runtime_and_standard_library_as_aws_does(engine):
     spec = make_spec("import json\n\ndef handler(event, context):\n    return json.loads('{')\n")
     _, body = invoke_json(engine, spec)
     files = [entry.split('"')[1] for entry in body["stackTrace"]]
-    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    # The interpreter that ran the function: the runtime's own where the machine has it, else the kernel's.
+    major, minor, _ = interpreters.for_runtime(spec.runtime, sys.executable).version
+    version = f"{major}.{minor}"
     assert files[0] == "/var/task/app.py"
     assert files[1:] and all(f.startswith(f"/var/lang/lib/python{version}/json/") for f in files[1:])
 
@@ -192,6 +194,14 @@ def test_request_payload_over_6_mb_is_refused_before_running(engine):
         413, "RequestEntityTooLargeException",
         "Request must be smaller than 6291456 bytes for the InvokeFunction operation")
     assert engine.environments() == []
+
+
+def test_event_payload_over_1_mb_is_refused_in_the_event_wording(engine):
+    payload = b'"' + b"x" * 1048576 + b'"'
+    with pytest.raises(RequestEntityTooLargeException) as error:
+        engine.invoke(make_spec(OK), payload, invocation_type="Event")
+    assert (error.value.status_code, error.value.message) == (
+        413, "1048578 byte payload is too large for the Event invocation type (limit 1048576 bytes)")
 
 
 def test_response_over_6_mb(engine):

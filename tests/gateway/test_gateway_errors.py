@@ -103,6 +103,15 @@ def authorizer_denies(api, app, clock):
     return send(app, "GET", "/hello", headers=[("Authorization", "token")])
 
 
+def authorizer_allows_nothing_here(api, app, clock):
+    authorizer = api.authorizer(lambda event: {"principalId": "user", "policyDocument": {
+        "Version": "2012-10-17", "Statement": [
+            {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": "arn:aws:execute-api:*:*:*/*/POST/*"}]}})
+    api.lambda_method("/hello", "GET", authorizationType="CUSTOM", authorizerId=authorizer)
+    api.deploy()
+    return send(app, "GET", "/hello", headers=[("Authorization", "token")])
+
+
 def authorizer_crashed(api, app, clock):
     authorizer = api.authorizer(_raise(KeyError("oops")))
     api.lambda_method("/hello", "GET", authorizationType="CUSTOM", authorizerId=authorizer)
@@ -146,7 +155,10 @@ ROWS = [
     (api_key_missing, 403, b'{"message":"Forbidden"}', "ForbiddenException"),
     (identity_source_missing, 401, b'{"message":"Unauthorized"}', "UnauthorizedException"),
     (authorizer_says_unauthorized, 401, b'{"message":"Unauthorized"}', "UnauthorizedException"),
-    (authorizer_denies, 403, b'{"Message":"User is not authorized to access this resource with an explicit deny"}',
+    (authorizer_denies, 403,
+     b'{"Message":"User is not authorized to access this resource with an explicit deny in an identity-based policy"}',
+     "AccessDeniedException"),
+    (authorizer_allows_nothing_here, 403, b'{"Message":"User is not authorized to access this resource"}',
      "AccessDeniedException"),
     (authorizer_crashed, 500, b'{"message":null}', "AuthorizerConfigurationException"),
     (stage_throttled, 429, b'{"message":"Too Many Requests"}', "TooManyRequestsException"),

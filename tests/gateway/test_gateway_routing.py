@@ -44,8 +44,26 @@ def test_root_without_method_is_not_caught_by_proxy(routed):
     assert send(routed, "GET", "/").status == 403
 
 
-def test_defined_resource_without_the_method_does_not_fall_back_to_proxy(routed):
+def test_a_resource_without_the_method_is_a_403_when_no_sibling_has_it(routed):
     assert send(routed, "POST", "/items").status == 403
+
+
+def test_a_resource_without_the_method_gives_way_to_a_proxy_that_has_it(api, app, last_event):
+    # Recorded on AWS: OPTIONS /test reaches /{proxy+} (OPTIONS) when /test defines only POST.
+    api.lambda_method("/test", "POST", _named("/test"), name="test")
+    api.lambda_method("/{proxy+}", "OPTIONS", _named("/{proxy+}"), name="proxy")
+    api.deploy()
+    assert send(app, "OPTIONS", "/test").body == b"/{proxy+}"
+    assert last_event()["pathParameters"] == {"proxy": "test"}
+    assert send(app, "POST", "/test").body == b"/test"
+    assert send(app, "GET", "/test").status == 403
+
+
+def test_repeated_leading_slashes_route_as_one(routed, last_event):
+    # Recorded on AWS: /dev//items routes to /items; requestContext.path keeps what was sent.
+    assert send(routed, "GET", "//items").body == b"/items"
+    event = last_event()
+    assert (event["path"], event["requestContext"]["path"]) == ("/items", "/dev//items")
 
 
 @pytest.mark.parametrize("method", ["DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT"])
