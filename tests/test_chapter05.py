@@ -3,12 +3,18 @@ unfinished fixes, and each breakage's own fix (the reference solution) makes the
 
 from __future__ import annotations
 
+import configparser
+import copy
 import json
 import random
+import re
+from pathlib import Path
 
 import boto3
+import nbformat
 import pytest
 import requests
+from nbclient import NotebookClient
 
 from helpers.deployment_package import zip_files
 from helpers.learn import ____, chapter05
@@ -117,3 +123,25 @@ def test_a_random_breakage_names_its_seed(sandbox):
     broken = chapter05.new_breakage()
     assert repr(broken).startswith(f"Breakage(seed={broken.seed}): GET {broken.url}")
     assert json.loads(json.dumps(broken.cause)) in chapter05.CAUSES
+
+
+def test_the_chapter_survives_run_all_twice_in_one_kernel():
+    root = Path(__file__).resolve().parent.parent
+    notebook = nbformat.read(root / "notebooks" / "05_common_mistakes.ipynb", as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    twice = copy.deepcopy(notebook)
+    twice.cells = copy.deepcopy(code) + copy.deepcopy(code)
+    # Raises on the first error outside a cell tagged raises-exception.
+    NotebookClient(twice, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(root / "notebooks")}}).execute()
+    # The second run makes new ids (APIs, requests): compare what the sanitizer leaves, as nbval does.
+    rules = configparser.ConfigParser(interpolation=None)
+    rules.read(root / "tests" / "sanitize.cfg")
+
+    def printed(cell) -> str:
+        text = "".join(o.get("text", "") or "".join(o.get("data", {}).get("text/plain", "")) for o in cell.outputs)
+        for section in rules.sections():
+            text = re.sub(rules[section]["regex"], rules[section]["replace"], text)
+        return text
+
+    first, second = twice.cells[:len(code)], twice.cells[len(code):]
+    assert [printed(c) for c in second] == [printed(c) for c in first]
