@@ -68,6 +68,9 @@ def test_each_breakage_fails_as_aws_does_and_its_fix_makes_it_work(sandbox, key,
     answer = requests.get(broken.url, timeout=30)
     assert (answer.status_code, answer.json()) == (status, {"message": "Internal server error"})
     assert line in evidence(broken)
+    broken.hint()
+    assert capsys.readouterr().out == f"Hint: look at {broken.kind.look}\n"
+    assert broken.zip_names == (["hello_world/app.py"] if key == "code-in-a-folder" else ["app.py"])
     namespace = {"cause1": broken.cause, "broken1": broken}
     assert verdict(chapter05.q1, namespace, capsys).startswith(
         f"Incorrect: right cause, but the URL still fails. API Gateway answered {status}")

@@ -62,8 +62,6 @@ def lambda_handler(event, context):
         "body": json.dumps("Hello, World! from Lambda!"),
     }
 '''
-_DATETIME_FIXED = _DATETIME_HEADER.replace("datetime.datetime.now(datetime.timezone.utc)}",
-                                           "datetime.datetime.now(datetime.timezone.utc).isoformat()}")
 
 
 @dataclass
@@ -72,6 +70,7 @@ class Kind:
 
     key: str
     cause: str
+    look: str
     files: Callable[[], dict[str, str | bytes]]
     fix_code: str
     after: Callable[["Breakage"], None] = lambda broken: None
@@ -101,35 +100,41 @@ def _permission_for_another_api(broken: "Breakage") -> None:
 
 
 POOL = [
-    Kind("missing-setting", "missing-setting", lambda: {"app.py": _READS_SETTING},
+    Kind("missing-setting", "missing-setting", "the function's logs: which line of app.py failed, and what did it read?",
+         lambda: {"app.py": _READS_SETTING},
          'lambda_client.update_function_configuration(\n    FunctionName=broken.function_name,\n'
          '    Environment={"Variables": {"GREETING": "Hello, World! from Lambda!"}},\n)',
          near={"unhandled-exception": "close: the code raised KeyError, but at import time, reading a setting — "
                                       "which cause is that?",
                "import-error": "close: the module failed while importing, but not because a module is missing — "
                                "read the [ERROR] line: which key?"}),
-    Kind("syntax-error", "syntax-error", lambda: {"app.py": _SYNTAX_ERROR},
+    Kind("syntax-error", "syntax-error", "the function's logs: the [ERROR] line names the file and the line.",
+         lambda: {"app.py": _SYNTAX_ERROR},
          'lambda_client.update_function_code(\n    FunctionName=broken.function_name,\n'
          '    ZipFile=zip_files({"app.py": broken.source.replace("context)\\n", "context):\\n")}),\n)',
          near={"import-error": "close: the import failed, but the [ERROR] line names a more precise Runtime error."}),
-    Kind("not-serializable", "not-serializable", lambda: {"app.py": _DATETIME_HEADER},
+    Kind("not-serializable", "not-serializable", "the function's logs: the handler returned, then what failed?",
+         lambda: {"app.py": _DATETIME_HEADER},
          'lambda_client.update_function_code(\n    FunctionName=broken.function_name,\n'
          '    ZipFile=zip_files({"app.py": broken.source.replace("timezone.utc)}", "timezone.utc).isoformat()}")}),\n)',
          near={"malformed-response": "close: the response never reached API Gateway — Lambda could not serialize it "
                                      "(Runtime.MarshalError).",
                "unhandled-exception": "close: the handler returned normally; what failed came after it "
                                       "(Runtime.MarshalError)."}),
-    Kind("code-in-a-folder", "import-error", _in_a_folder,
+    Kind("code-in-a-folder", "import-error", "the function's logs, then the zip's layout (broken.zip_names): "
+         "where must app.py sit for the handler app.lambda_handler?", _in_a_folder,
          'lambda_client.update_function_code(\n    FunctionName=broken.function_name,\n'
          '    ZipFile=zip_files({"app.py": broken.source}),  # app.py at the top of the zip, not in a folder\n)',
          near={"handler-not-found": "close: Lambda did not get as far as looking for the function — "
                                     "it could not import the module."}),
-    Kind("no-concurrency", "throttled", _hello_files,
+    Kind("no-concurrency", "throttled", "the function's logs are empty: the Test button's log, then "
+         "lambda_client.get_function_concurrency.", _hello_files,
          "lambda_client.delete_function_concurrency(FunctionName=broken.function_name)",
          after=_no_concurrency,
          near={"invoke-permission": "close: the status is 500 and API Gateway could not run the function, but the "
                                     "Test button's log names another refusal."}),
-    Kind("permission-for-another-api", "invoke-permission", _hello_files,
+    Kind("permission-for-another-api", "invoke-permission", "the Test button's log, then the function's "
+         "resource-based policy (lambda_client.get_policy): does its SourceArn name this API?", _hello_files,
          'lambda_client.remove_permission(FunctionName=broken.function_name, StatementId="apigateway-get-hello")\n'
          'lambda_client.add_permission(\n    FunctionName=broken.function_name, StatementId="apigateway-get-hello",\n'
          '    Action="lambda:InvokeFunction", Principal="apigateway.amazonaws.com",\n'
@@ -149,6 +154,7 @@ class Breakage:
     api_id: str
     url: str
     source: str
+    zip_names: list[str]
 
     @property
     def cause(self) -> str:
@@ -157,12 +163,11 @@ class Breakage:
 
     def __repr__(self) -> str:
         return (f"Breakage(seed={self.seed}): GET {self.url}\n"
-                f"  function {self.function_name!r}, REST API {self.api_id!r} (stage dev), the code as deployed in .source")
+                f"  function {self.function_name!r}, REST API {self.api_id!r} (stage dev); its app.py is in .source")
 
     def hint(self) -> None:
-        """Print where to look first."""
-        print("Call the URL and read the status; then the Test button's log "
-              "(apigateway.test_invoke_method) and the function's logs (latest_log_lines(broken.function_name)).")
+        """Print where to look for this breakage."""
+        print(f"Hint: look at {self.kind.look}")
 
     def solution(self) -> None:
         """Print the cause and the boto3 fix."""
@@ -192,7 +197,8 @@ def new_breakage(seed: int | None = None) -> Breakage:
     api_id = apigw.create_rest_api(name=name, endpointConfiguration={"types": ["REGIONAL"]})["id"]
     add_get_route(api_id, "hello", name)
     apigw.create_deployment(restApiId=api_id, stageName="dev")
-    broken = Breakage(seed, kind, name, api_id, invoke_url(api_id, "dev", "/hello"), next(iter(files.values())))
+    broken = Breakage(seed, kind, name, api_id, invoke_url(api_id, "dev", "/hello"),
+                       next(iter(files.values())), sorted(files))
     kind.after(broken)
     return broken
 
