@@ -61,8 +61,12 @@ class Prices:
     http_api_per_million: float = _price(1.00, "API Gateway HTTP API", "$ per 1M requests")
     ec2_t3_micro_per_hour: float = _price(0.0104, "EC2 t3.micro (x86_64)", "$ per hour")
     ec2_t4g_micro_per_hour: float = _price(0.0084, "EC2 t4g.micro (arm64)", "$ per hour")
+    # An instance also needs a disk and, to be reached from the internet, a public IPv4 address.
+    ebs_volume_gb: float = _price(8, "EC2 disk: EBS gp3 volume", "GB")
+    ebs_gp3_per_gb_month: float = _price(0.08, "EBS gp3 storage", "$ per GB-month")
+    public_ipv4_per_hour: float = _price(0.005, "Public IPv4 address (since Feb 2024)", "$ per hour")
     hours_per_month: float = _price(730, "Hours in a month", "hours")
-    as_of: str = "2026-11"
+    as_of: str = "2026-12"
     region: str = "us-east-1"
 
     def __post_init__(self) -> None:
@@ -107,7 +111,14 @@ class CostBreakdown:
     free_tier_credit: float
     api_gateway: float  # REST API, first tier
     http_api: float  # what an HTTP API would cost instead; not in the total
-    ec2: float
+    ec2_instance: float
+    ec2_storage: float
+    ec2_public_ipv4: float
+
+    @property
+    def ec2(self) -> float:
+        """The always-on server: instance hours, its EBS volume and its public IPv4 address."""
+        return self.ec2_instance + self.ec2_storage + self.ec2_public_ipv4
 
     @property
     def lambda_total(self) -> float:
@@ -142,9 +153,18 @@ def billed_ms(duration_ms: float) -> int:
     return math.ceil(round(duration_ms, 9))
 
 
+def ec2_monthly_lines(architecture: str, prices: Prices = Prices()) -> tuple[float, float, float]:
+    """A month of the comparison server: (instance hours, EBS volume, public IPv4 address)."""
+    return (
+        prices.ec2_per_hour(architecture) * prices.hours_per_month,
+        prices.ebs_volume_gb * prices.ebs_gp3_per_gb_month,
+        prices.public_ipv4_per_hour * prices.hours_per_month,
+    )
+
+
 def ec2_monthly_cost(architecture: str, prices: Prices = Prices()) -> float:
-    """The on-demand cost of running the comparison instance all month (instance hours only)."""
-    return prices.ec2_per_hour(architecture) * prices.hours_per_month
+    """The on-demand cost of the comparison server all month: instance hours, EBS volume and public IPv4 address."""
+    return sum(ec2_monthly_lines(architecture, prices))
 
 
 def monthly_cost(
@@ -174,6 +194,7 @@ def monthly_cost(
     gb_seconds = requests * billed / 1000 * gb + init_gb_seconds
     rate = prices.gb_second(architecture)
     per_request = prices.lambda_per_million_requests / _MILLION
+    instance, storage, public_ipv4 = ec2_monthly_lines(architecture, prices)
     credit = min(requests, prices.free_tier_requests) * per_request + min(
         gb_seconds, prices.free_tier_gb_seconds
     ) * rate
@@ -188,7 +209,9 @@ def monthly_cost(
         free_tier_credit=credit,
         api_gateway=requests * prices.rest_api_per_million / _MILLION,
         http_api=requests * prices.http_api_per_million / _MILLION,
-        ec2=ec2_monthly_cost(architecture, prices),
+        ec2_instance=instance,
+        ec2_storage=storage,
+        ec2_public_ipv4=public_ipv4,
     )
 
 

@@ -47,11 +47,13 @@ def wait_until_active(function_name: str) -> dict:
 
 def find_rest_api(name: str) -> str | None:
     """The id of the REST API called `name`, or None (apigateway.get_rest_apis)."""
-    for page in boto3.client("apigateway").get_paginator("get_rest_apis").paginate():
-        for api in page["items"]:
-            if api["name"] == name:
-                return api["id"]
-    return None
+    return next(iter(find_rest_apis(name)), None)
+
+
+def find_rest_apis(name: str) -> list[str]:
+    """The ids of every REST API called `name`: API Gateway accepts several with one name (apigateway.get_rest_apis)."""
+    pages = boto3.client("apigateway").get_paginator("get_rest_apis").paginate()
+    return [api["id"] for page in pages for api in page["items"] if api["name"] == name]
 
 
 def invoke_url(rest_api_id: str, stage: str, path: str = "/") -> str:
@@ -120,7 +122,7 @@ def latest_log_lines(function_name: str, *, limit: int = 50, wait: float = 0.0) 
 
 
 def clean_up(*, function_names: Iterable[str] = (), rest_api_names: Iterable[str] = (), role_names: Iterable[str] = ()) -> list[str]:
-    """Delete what a chapter created: functions and their log groups, REST APIs, roles (lambda, logs, apigateway, iam); returns what went."""
+    """Delete what a chapter created: functions and their log groups, REST APIs, roles and their own policies (lambda, logs, apigateway, iam); returns what went."""
     removed: list[str] = []
     lam, logs, apigw, iam = (boto3.client(s) for s in ("lambda", "logs", "apigateway", "iam"))
     for name in function_names:
@@ -135,14 +137,16 @@ def clean_up(*, function_names: Iterable[str] = (), rest_api_names: Iterable[str
         except logs.exceptions.ResourceNotFoundException:
             pass
     for name in rest_api_names:
-        api_id = find_rest_api(name)
-        if api_id:
+        for api_id in find_rest_apis(name):
             apigw.delete_rest_api(restApiId=api_id)
             removed.append(f"REST API {name}")
     for name in role_names:
         try:
             for policy in iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]:
                 iam.detach_role_policy(RoleName=name, PolicyArn=policy["PolicyArn"])
+                if not policy["PolicyArn"].startswith("arn:aws:iam::aws:"):  # the account's own, made for this role
+                    iam.delete_policy(PolicyArn=policy["PolicyArn"])
+                    removed.append(f"policy {policy['PolicyName']}")
             for policy_name in iam.list_role_policies(RoleName=name)["PolicyNames"]:
                 iam.delete_role_policy(RoleName=name, PolicyName=policy_name)
             iam.delete_role(RoleName=name)

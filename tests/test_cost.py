@@ -22,7 +22,7 @@ NO_FREE_TIER = Prices(free_tier_requests=0, free_tier_gb_seconds=0)
 
 def test_default_prices_are_the_november_2026_us_east_1_ones():
     prices = Prices()
-    assert (prices.as_of, prices.region) == ("2026-11", "us-east-1")
+    assert (prices.as_of, prices.region) == ("2026-12", "us-east-1")
     assert prices.lambda_per_million_requests == 0.20
     assert prices.gb_second("x86_64") == 0.0000166667
     assert prices.gb_second("arm64") == 0.0000133334
@@ -30,21 +30,25 @@ def test_default_prices_are_the_november_2026_us_east_1_ones():
     assert (prices.rest_api_per_million, prices.http_api_per_million) == (3.50, 1.00)
     assert (prices.ec2_per_hour("x86_64"), prices.ec2_per_hour("arm64")) == (0.0104, 0.0084)
     assert prices.hours_per_month == 730
+    assert (prices.ebs_volume_gb, prices.ebs_gp3_per_gb_month, prices.public_ipv4_per_hour) == (8, 0.08, 0.005)
 
 
 def test_every_price_is_listed_with_a_label_and_unit():
     names = cost.price_names()
-    assert len(names) == 10 and "as_of" not in names and "region" not in names
+    assert len(names) == 13 and "as_of" not in names and "region" not in names
     for name in names:
         label, unit = cost.price_field_info(name)
         assert label and unit
 
 
-def test_ec2_month_is_730_hours():
-    # 730 × 0.0104 = 7.592 and 730 × 0.0084 = 6.132: the "≈ $7.59 and $6.13" of the design notes.
-    assert ec2_monthly_cost("x86_64") == approx(7.592)
-    assert ec2_monthly_cost("arm64") == approx(6.132)
-    assert ec2_monthly_cost("x86_64", Prices(ec2_t3_micro_per_hour=0.02, hours_per_month=720)) == approx(14.4)
+def test_ec2_month_is_730_hours_of_instance_disk_and_public_ipv4():
+    # Instance: 730 × 0.0104 = 7.592 and 730 × 0.0084 = 6.132: the "≈ $7.59 and $6.13" of the design notes.
+    # Disk: 8 GB gp3 × $0.08 = $0.64. Public IPv4 (charged since February 2024): 730 × $0.005 = $3.65.
+    assert cost.ec2_monthly_lines("x86_64") == approx((7.592, 0.64, 3.65))
+    assert ec2_monthly_cost("x86_64") == approx(11.882)
+    assert ec2_monthly_cost("arm64") == approx(6.132 + 0.64 + 3.65)
+    edited = Prices(ec2_t3_micro_per_hour=0.02, hours_per_month=720, ebs_volume_gb=20, public_ipv4_per_hour=0)
+    assert ec2_monthly_cost("x86_64", edited) == approx(14.4 + 1.6)
 
 
 @pytest.mark.parametrize(
@@ -79,7 +83,8 @@ def test_one_million_short_requests_cost_only_the_rest_api():
     assert bill.api_gateway == approx(3.50)
     assert bill.total == approx(3.50)
     assert bill.http_api == approx(1.00) and bill.total_with_http_api == approx(1.00)
-    assert bill.ec2 == approx(7.592) and bill.instance_type == "t3.micro"
+    assert bill.ec2 == approx(11.882) and bill.instance_type == "t3.micro"
+    assert (bill.ec2_instance, bill.ec2_storage, bill.ec2_public_ipv4) == approx((7.592, 0.64, 3.65))
 
 
 def test_ten_million_requests_of_120_ms_at_128_mb():
@@ -102,7 +107,7 @@ def test_ten_million_requests_of_120_ms_at_1024_mb_x86_and_arm():
     assert x86.gb_seconds == arm.gb_seconds == approx(1_200_000)
     assert x86.total == approx(50.13336)
     assert arm.total == approx(47.46672)
-    assert arm.instance_type == "t4g.micro" and arm.ec2 == approx(6.132)
+    assert arm.instance_type == "t4g.micro" and arm.ec2 == approx(10.422)
 
 
 def test_zero_requests_cost_nothing():
@@ -219,13 +224,14 @@ def test_memory_limits_themselves_are_allowed():
 def test_break_even_hand_computed_x86():
     # 100 ms at 128 MB stays in the compute free tier up to 32M requests, so past 1M requests
     # the bill is 3.50·r/1M + 0.20·(r − 1M)/1M = 3.70·r/1M − 0.20.
-    # 3.70·r/1M − 0.20 = 7.592 → r = 7.792/3.70 M = 2,105,945.9… → 2,105,946.
-    assert break_even_requests(100, 128, "x86_64") == 2_105_946
+    # The server: 7.592 (instance) + 0.64 (8 GB gp3) + 3.65 (public IPv4) = 11.882 a month.
+    # 3.70·r/1M − 0.20 = 11.882 → r = 12.082/3.70 M = 3,265,405.4… → 3,265,406.
+    assert break_even_requests(100, 128, "x86_64") == 3_265_406
 
 
 def test_break_even_hand_computed_arm64():
-    # Same shape against the t4g.micro: 3.70·r/1M − 0.20 = 6.132 → r = 1,711,351.4… → 1,711,352.
-    assert break_even_requests(100, 128, "arm64") == 1_711_352
+    # Same shape against the t4g.micro: 3.70·r/1M − 0.20 = 6.132 + 0.64 + 3.65 → r = 2,870,810.8… → 2,870,811.
+    assert break_even_requests(100, 128, "arm64") == 2_870_811
 
 
 @pytest.mark.parametrize(
@@ -248,7 +254,7 @@ def test_break_even_with_cold_starts():
 def test_break_even_edges():
     free_serverless = Prices(lambda_per_million_requests=0, lambda_gb_second_x86_64=0, rest_api_per_million=0)
     assert break_even_requests(100, 128, prices=free_serverless) is None
-    assert break_even_requests(100, 128, prices=Prices(ec2_t3_micro_per_hour=0)) == 0
+    assert break_even_requests(100, 128, prices=Prices(ec2_t3_micro_per_hour=0, ebs_volume_gb=0, public_ipv4_per_hour=0)) == 0
     with pytest.raises(ValueError, match="memory_mb"):
         break_even_requests(100, 64)
 
@@ -277,8 +283,10 @@ def test_widget_default_view_shows_the_simple_picture_and_the_price_date():
     calc = cost_calculator(plot=False)
     html = calc.table.value
     assert "$3.50" in html and "$7.59" in html and "t3.micro" in html
-    assert "November 2026" in html and "us-east-1" in html
-    assert "2,105,946" in html  # the break-even
+    assert "EBS gp3 volume" in html and "$0.64" in html and "public IPv4 address" in html and "$3.65" in html
+    assert "$11.88" in html and "February 2024" in html
+    assert "December 2026" in html and "us-east-1" in html
+    assert "3,265,406" in html  # the break-even
     assert "Lambda only" in html and "first price tier" in html
 
 
@@ -289,7 +297,7 @@ def test_widget_follows_the_sliders():
     assert "$50.13" in calc.render()
     calc.controls["architecture"].value = "arm64"
     html = calc.table.value
-    assert "$47.47" in html and "t4g.micro" in html and "$6.13" in html
+    assert "$47.47" in html and "t4g.micro" in html and "$6.13" in html and "$10.42" in html
 
 
 def test_widget_recomputes_when_a_price_changes():
@@ -298,6 +306,8 @@ def test_widget_recomputes_when_a_price_changes():
     assert "$1.00" in calc.table.value and "edited by you" in calc.table.value
     calc.price_fields["ec2_t3_micro_per_hour"].value = 0.02  # 730 × 0.02 = $14.60
     assert "$14.60" in calc.table.value
+    calc.price_fields["public_ipv4_per_hour"].value = 0  # no public address: 14.60 + 0.64
+    assert "$15.24" in calc.table.value
     calc.reset_prices()
     assert calc.prices() == Prices() and "$3.50" in calc.table.value and "edited" not in calc.table.value
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers.learn import Exercise, Incorrect, ____
+from helpers.learn import Exercise, Incorrect, ____, call_learner
 from helpers.learn.solutions import fill_in, write_solutions
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -44,10 +44,44 @@ def test_check_answers(namespace, expected, capsys):
     assert capsys.readouterr().out == expected
 
 
-def test_a_broken_checker_never_raises(capsys):
-    broken = Exercise("q9", ("x",), lambda x: 1 / 0, "", "")
+def checker_in_the_helpers(source: str):
+    """A checker function whose code lives in the helpers' folder, as the course's checkers do."""
+    namespace: dict = {}
+    exec(compile(textwrap.dedent(source), str(ROOT / "helpers" / "learn" / "a_checker.py"), "exec"), namespace)
+    return namespace["checker"]
+
+
+def test_a_broken_checker_never_raises_and_says_it_is_the_courses_bug(capsys):
+    broken = Exercise("q9", ("x",), checker_in_the_helpers("def checker(x):\n    return 1 / 0\n"), "", "")
     broken.check({"x": 1})
-    assert capsys.readouterr().out == "Incorrect: checking your answer raised ZeroDivisionError: division by zero\n"
+    assert capsys.readouterr().out == (
+        "Incorrect: the checker itself failed (ZeroDivisionError: division by zero); "
+        "that is a bug in this course, not in your answer — please report it.\n"
+    )
+
+
+def learner_function():
+    return {}.get("queryStringParameters").get("name")
+
+
+def test_learner_code_that_raises_inside_a_checker_is_the_learners_error(capsys):
+    calls = Exercise("q9", ("f",), checker_in_the_helpers("def checker(f):\n    return f()\n"), "", "")
+    calls.check({"f": learner_function})
+    assert capsys.readouterr().out == "Incorrect: your code raised AttributeError: 'NoneType' object has no attribute 'get'.\n"
+
+
+def test_call_learner_explains_in_the_learners_terms(capsys):
+    def why(error):
+        return "queryStringParameters is None when the URL has no query string"
+
+    calls = Exercise("q9", ("f",), lambda f: call_learner(f, who="your handler", why=why), "", "")
+    calls.check({"f": learner_function})
+    assert capsys.readouterr().out == (
+        "Incorrect: your handler raised AttributeError: 'NoneType' object has no attribute 'get'"
+        " — queryStringParameters is None when the URL has no query string\n"
+    )
+    calls.check({"f": lambda: None})
+    assert capsys.readouterr().out == "Correct: well done.\n"
 
 
 def test_check_reads_the_callers_globals(capsys):

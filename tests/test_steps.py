@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import boto3
@@ -52,6 +53,23 @@ def test_find_rest_api(sandbox):
     api_id = boto3.client("apigateway").create_rest_api(name="hello-world-api")["id"]
     assert steps.find_rest_api("hello-world-api") == api_id
     assert steps.find_rest_api("other") is None
+
+
+def test_clean_up_removes_every_api_of_a_name_and_the_roles_own_policies(sandbox):
+    apigateway, iam = boto3.client("apigateway"), boto3.client("iam")
+    for _ in range(2):  # API Gateway accepts a second API with the same name
+        apigateway.create_rest_api(name="twice")
+    assert len(steps.find_rest_apis("twice")) == 2
+    iam.create_role(RoleName="fn-role-a1b2c3d4", Path="/service-role/", AssumeRolePolicyDocument=json.dumps(steps.LAMBDA_TRUST_POLICY))
+    own = iam.create_policy(PolicyName="AWSLambdaBasicExecutionRole-1", Path="/service-role/", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "logs:PutLogEvents", "Resource": "*"}]}))["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName="fn-role-a1b2c3d4", PolicyArn=own)
+    iam.attach_role_policy(RoleName="fn-role-a1b2c3d4", PolicyArn=steps.BASIC_EXECUTION_POLICY)
+    removed = steps.clean_up(rest_api_names=["twice"], role_names=["fn-role-a1b2c3d4"])
+    assert removed == ["REST API twice", "REST API twice", "policy AWSLambdaBasicExecutionRole-1", "role fn-role-a1b2c3d4"]
+    assert steps.find_rest_apis("twice") == []
+    assert [p["Arn"] for p in iam.list_policies(Scope="Local")["Policies"]] == []
+    assert iam.get_policy(PolicyArn=steps.BASIC_EXECUTION_POLICY)["Policy"]["PolicyName"] == "AWSLambdaBasicExecutionRole"
 
 
 def test_clean_up_removes_everything_and_is_repeatable(sandbox):

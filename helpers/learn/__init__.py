@@ -1,5 +1,5 @@
 """The learning layer: exercises with check(), hint() and solution()."""
 
-from .exercise import Exercise, Incorrect, ____
+from .exercise import Exercise, Incorrect, ____, call_learner, learner_error
 
-__all__ = ["Exercise", "Incorrect", "____"]
+__all__ = ["Exercise", "Incorrect", "____", "call_learner", "learner_error"]

@@ -1,4 +1,4 @@
-"""Chapter 01 exercises: least privilege, the proxy response shape, and a monthly bill."""
+"""Chapter 01 exercises: predict an unknown route's status, the proxy response shape, and a monthly bill."""
 
 from __future__ import annotations
 
@@ -6,28 +6,28 @@ import json
 import math
 
 from ..cost import monthly_cost
+from ..steps import invoke_url
+from .diagnosis import call
 from .exercise import Exercise, Incorrect
 
-BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
-_TOO_BROAD = {
-    "arn:aws:iam::aws:policy/AdministratorAccess": "it works, but it lets the function do anything in the account",
-    "arn:aws:iam::aws:policy/CloudWatchLogsFullAccess": "it also lets the function read and delete every log group",
-    "arn:aws:iam::aws:policy/AWSLambdaExecute": "it also grants read and write access to every S3 bucket",
-    "arn:aws:iam::aws:policy/service-role/AWSLambdaRole": "that one lets a principal invoke Lambda functions, not write logs",
-}
 _PROXY_KEYS = {"statusCode", "headers", "multiValueHeaders", "body", "isBase64Encoded"}
 
 
-def _check_policy(logs_policy: object) -> str:
-    if not isinstance(logs_policy, str):
-        raise Incorrect("give the policy's ARN as a string.")
-    if logs_policy in _TOO_BROAD:
-        raise Incorrect(f"{_TOO_BROAD[logs_policy]}; least privilege asks for the smallest policy that does the job.")
-    if logs_policy.endswith("AWSLambdaBasicExecutionRole") and logs_policy != BASIC_EXECUTION:
-        raise Incorrect(f"right policy, but give its full ARN: {BASIC_EXECUTION!r}.")
-    if logs_policy != BASIC_EXECUTION:
-        raise Incorrect(f"{logs_policy!r} is not the managed policy that lets a function write its logs.")
-    return "CreateLogGroup, CreateLogStream and PutLogEvents — and nothing else."
+def _check_prediction(pong_status: object, api_id: str) -> str:
+    if isinstance(pong_status, str) and pong_status.strip().isdigit():
+        pong_status = int(pong_status)
+    if not isinstance(pong_status, int) or isinstance(pong_status, bool):
+        raise Incorrect("give the status code as a number, such as 200.")
+    answer = call(invoke_url(api_id, "dev", "/pong"))
+    actual = f"{answer.status_code} {answer.text}"
+    if pong_status == answer.status_code:
+        return f"API Gateway answered {actual}: a REST API answers 403 for any route it has no resource for."
+    if pong_status == 404:
+        raise Incorrect(f"404 is what most web servers, and API Gateway's HTTP APIs, answer; this REST API answered {actual}. "
+                        "Run the next cell to see it.")
+    if pong_status == 200:
+        raise Incorrect(f"there is no /pong resource, so no integration runs; API Gateway answered {actual}.")
+    raise Incorrect(f"API Gateway answered {actual}, not {pong_status}. Run the next cell to see it.")
 
 
 def _check_response(response: object) -> str:
@@ -73,8 +73,9 @@ def _check_bill(monthly_cost_usd: object) -> str:
     raise Incorrect(f"${monthly_cost_usd:.2f} is not it; call monthly_cost(5_000_000, 200, 512, 'arm64') and take .total.")
 
 
-q1 = Exercise("q1", ("logs_policy",), _check_policy, "it is an AWS managed policy under service-role/ whose name says 'basic execution'.",
-              'logs_policy = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"')
+q1 = Exercise("q1", ("pong_status", "api_id"), _check_prediction,
+              "not 404: API Gateway's REST APIs answer an unknown route with an error named after authentication.",
+              "pong_status = 403")
 q2 = Exercise("q2", ("response",), _check_response, "statusCode 404 and body json.dumps({'error': 'not found'}).",
               'response = {"statusCode": 404, "body": json.dumps({"error": "not found"})}')
 q3 = Exercise("q3", ("monthly_cost_usd",), _check_bill, "monthly_cost(requests, duration_ms, memory_mb, architecture).total",

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import re
+from fnmatch import fnmatchcase
 
 import boto3
-import requests
-
-from .diagnosis import explain
+from .diagnosis import call, explain
 from .exercise import Exercise, Incorrect
 
 _EXECUTE_API = re.compile(r"^arn:aws:execute-api:(?P<region>[^:]+):(?P<account>\d{12}):(?P<api>[^/]+)/(?P<rest>.*)$")
@@ -35,8 +34,15 @@ def _check_source_arn(source_arn: object, api_id: str) -> str:
     stage, method, path = parts
     if method != "POST":
         raise Incorrect(f"the method part is {method!r}; the exercise is about POST.")
-    if path != "orders":
+    if path.startswith("/"):
         raise Incorrect(f"the path part is {path!r}; it is the resource path without its leading slash: 'orders'.")
+    if path != "orders" and fnmatchcase("orders", path):
+        raise Incorrect(f"the path part {path!r} also covers other paths than /orders; least privilege: name just 'orders'.")
+    if path.startswith("orders/") and "*" in path:
+        raise Incorrect(f"{path!r} covers the paths below /orders (such as /orders/42) but not /orders itself: "
+                        "POST /orders would get 500. Name the resource path itself: 'orders'.")
+    if path != "orders":
+        raise Incorrect(f"the path part is {path!r}; the method is on the resource /orders, written without its leading slash: 'orders'.")
     if stage != "*":
         raise Incorrect(f"that only allows stage {stage!r}; use * so every stage you deploy to may call the function.")
     return "API Gateway may invoke the function for POST /orders, on any stage of this API."
@@ -53,7 +59,7 @@ def _check_test_stage(test_url: object, api_id: str) -> str:
         raise Incorrect(f"that URL is for {wrong}: the test stage's URLs have /test/ in their path.")
     if not test_url.rstrip("/").endswith("/hello"):
         raise Incorrect("you forgot to append the resource path /hello to the stage URL.")
-    answer = requests.get(test_url, timeout=10)
+    answer = call(test_url)
     if answer.status_code != 200:
         raise Incorrect(explain(answer))
     return f"the test stage answers {answer.text}."

@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
 from typing import Any, Callable
+
+_HELPERS = str(Path(__file__).resolve().parent.parent)
+# Files a learner did not write: the course's helpers, the standard library, installed packages.
+_NOT_LEARNER_CODE = tuple({_HELPERS, sys.prefix, sys.base_prefix, sys.exec_prefix, "<frozen "})
 
 
 class _Placeholder:
@@ -19,6 +26,21 @@ ____ = _Placeholder()
 
 class Incorrect(Exception):
     """Raised by a checker with the message the learner should read."""
+
+
+def learner_error(error: BaseException, who: str = "your code", why: str | None = None) -> str:
+    """The learner's exception in their terms: 'your handler raised AttributeError: … — why'."""
+    message = f"{who} raised {type(error).__name__}: {error}"
+    return f"{message} — {why}" if why else message
+
+
+def call_learner(function: Callable[..., Any], *args: Any, who: str = "your code",
+                 why: Callable[[BaseException], str | None] = lambda error: None) -> Any:
+    """Call the learner's function; what it raises becomes Incorrect, explained by `why(error)`."""
+    try:
+        return function(*args)
+    except Exception as error:  # noqa: BLE001 - whatever learner code raises is the learner's answer
+        raise Incorrect(learner_error(error, who, why(error))) from None
 
 
 @dataclass
@@ -44,7 +66,11 @@ class Exercise:
             _say("Incorrect", str(wrong))
             return
         except Exception as error:  # noqa: BLE001 - a checker must never stop the notebook
-            _say("Incorrect", f"checking your answer raised {type(error).__name__}: {error}")
+            if _raised_in_learner_code(error.__traceback__):
+                _say("Incorrect", learner_error(error) + ".")
+            else:
+                _say("Incorrect", f"the checker itself failed ({type(error).__name__}: {error}); "
+                                  "that is a bug in this course, not in your answer — please report it.")
             return
         _say("Correct", remark or "well done.")
 
@@ -59,6 +85,16 @@ class Exercise:
 
 def _say(verdict: str, message: str) -> None:
     print(f"{verdict}: {message}")
+
+
+def _raised_in_learner_code(traceback: TracebackType | None) -> bool:
+    # A frame in a file outside the helpers, the standard library and the
+    # installed packages is the learner's: a notebook cell or their module.
+    while traceback is not None:
+        if not traceback.tb_frame.f_code.co_filename.startswith(_NOT_LEARNER_CODE):
+            return True
+        traceback = traceback.tb_next
+    return False
 
 
 def _caller_namespace() -> dict[str, Any]:

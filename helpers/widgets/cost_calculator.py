@@ -198,8 +198,17 @@ def _table(bill: cost.CostBreakdown, break_even: int | None, prices: cost.Prices
     body += (
         f"<tr style='font-weight:bold'><td>Lambda + API Gateway</td><td></td>"
         f"<td style='text-align:right'>{_money(bill.total)}</td></tr>"
-        f"<tr style='font-weight:bold'><td>EC2 {bill.instance_type}, always on</td>"
-        f"<td style='font-weight:normal'>{prices.hours_per_month:g} h × {_rate(prices.ec2_per_hour(arch))}</td>"
+        + "".join(
+            f"<tr><td>{label}</td><td>{detail}</td><td style='text-align:right'>{_money(amount)}</td></tr>"
+            for label, detail, amount in [
+                (f"EC2 {bill.instance_type}", f"{prices.hours_per_month:g} h × {_rate(prices.ec2_per_hour(arch))}", bill.ec2_instance),
+                ("&nbsp;&nbsp;its EBS gp3 volume", f"{prices.ebs_volume_gb:g} GB × {_rate(prices.ebs_gp3_per_gb_month)} per GB-month",
+                 bill.ec2_storage),
+                ("&nbsp;&nbsp;its public IPv4 address", f"{prices.hours_per_month:g} h × {_rate(prices.public_ipv4_per_hour)}",
+                 bill.ec2_public_ipv4),
+            ]
+        )
+        + f"<tr style='font-weight:bold'><td>EC2 {bill.instance_type}, always on</td><td></td>"
         f"<td style='text-align:right'>{_money(bill.ec2)}</td></tr>"
     )
     notes = [
@@ -211,8 +220,8 @@ def _table(bill: cost.CostBreakdown, break_even: int | None, prices: cost.Prices
         f"REST API at its first price tier only (up to {cost.REST_API_FIRST_TIER_REQUESTS // 1_000_000}M "
         "requests a month); cheaper tiers above that are not modelled."
         + (" <b>At this volume the real REST API bill is lower.</b>" if bill.beyond_first_api_tier else ""),
-        "EC2: instance hours only (no disk, public IPv4 address or data transfer), "
-        "and one small instance can only serve so many requests.",
+        "EC2: instance hours, its disk (an EBS gp3 volume) and its public IPv4 address (charged since "
+        "February 2024); data transfer is not counted, and one small instance can only serve so many requests.",
         f"Prices: {prices.region}, on-demand, checked {_month(prices.as_of)}"
         + (" — <b>edited by you</b>." if edited else "."),
     ]
