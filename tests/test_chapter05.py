@@ -148,3 +148,19 @@ def test_the_chapter_survives_run_all_twice_in_one_kernel():
 
     first, second = twice.cells[:len(code)], twice.cells[len(code):]
     assert [printed(c) for c in second] == [printed(c) for c in first]
+
+
+def test_start_over_gives_a_new_sandbox_with_hello_world_and_the_chapter_goes_on():
+    root = Path(__file__).resolve().parent.parent
+    notebook = nbformat.read(root / "notebooks" / "05_common_mistakes.ipynb", as_version=4)
+    code = [cell for cell in notebook.cells if cell.cell_type == "code"]
+    setup, reset = code[0], next(c for c in code if c.source.startswith("START_OVER = False"))
+    first_mistake = next(c for c in code if c.source.startswith("lambda_client.remove_permission"))
+    reset.source = reset.source.replace("START_OVER = False", "START_OVER = True")
+    cleanup = code[-1]
+    run = copy.deepcopy(notebook)
+    run.cells = copy.deepcopy([setup, reset, first_mistake, cleanup])
+    NotebookClient(run, timeout=60, kernel_name="python3", resources={"metadata": {"path": str(root / "notebooks")}}).execute()
+    assert "".join(o.get("text", "") for o in run.cells[1].outputs) == (
+        'A new sandbox, hello world deployed again: "Hello, World! from Lambda!"\n')
+    assert "".join(o.get("text", "") for o in run.cells[2].outputs).startswith('500 {"message": "Internal server error"}')
