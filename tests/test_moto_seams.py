@@ -50,7 +50,8 @@ def test_function_record_seam():
 
     init = inspect.getsource(LambdaFunction)
     for attribute in ("code_bytes", "code_sha_256", "run_time", "handler", "environment_vars", "architectures",
-                      "reserved_concurrency", "memory_size", "timeout", "function_arn", "version"):
+                      "reserved_concurrency", "memory_size", "timeout", "function_arn", "version", "role",
+                      "last_modified"):
         assert f"self.{attribute}" in init, attribute
 
 

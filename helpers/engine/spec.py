@@ -27,6 +27,9 @@ class FunctionSpec:
     architecture: str = "x86_64"
     reserved_concurrency: int | None = None
     role: str = ""  # the execution role's ARN
+    # When the control plane made this function version: a function deleted and created again under the
+    # same name, with the same code, is a new function on AWS, and its first invocation a cold start.
+    created: str = ""
 
     def __post_init__(self):
         # Frozen means frozen: a caller mutating its dict must not change a running function.
@@ -48,6 +51,7 @@ class FunctionSpec:
             "architecture": self.architecture,
             "region": self.region,
             "role": self.role,
+            "created": self.created,
         }
         return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
 

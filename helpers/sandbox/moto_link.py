@@ -59,6 +59,7 @@ def function_spec(fn: Any, latest: Any) -> FunctionSpec:
         # Reserved concurrency is a function-level setting, kept on $LATEST.
         reserved_concurrency=latest.reserved_concurrency,
         role=fn.role or "",
+        created=fn.last_modified,  # set when moto creates the function or publishes the version
     )
 
 
