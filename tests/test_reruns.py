@@ -96,6 +96,8 @@ def test_every_cell_run_twice_and_start_over(path):
 def test_rerun_note_only_for_already_exists():
     exists = ClientError({"Error": {"Code": "ResourceConflictException", "Message": "Function already exist: greeter"}}, "CreateFunction")
     assert rerun_note(exists) == NOTE.format(code="ResourceConflictException")
+    stack = ClientError({"Error": {"Code": "AlreadyExistsException", "Message": "Stack [notes-api] already exists"}}, "CreateStack")
+    assert rerun_note(stack) == NOTE.format(code="AlreadyExistsException")
     assert rerun_note(ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "GetRole")) is None
     assert rerun_note(ValueError("not from AWS")) is None
 

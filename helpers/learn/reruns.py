@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-_ALREADY_EXISTS = {"ResourceConflictException", "EntityAlreadyExists", "ConflictException", "ResourceAlreadyExistsException"}
+# Lambda, IAM, API Gateway, CloudWatch Logs; CloudFormation (a stack) and S3 (a bucket of yours).
+_ALREADY_EXISTS = {"ResourceConflictException", "EntityAlreadyExists", "ConflictException", "ResourceAlreadyExistsException",
+                   "AlreadyExistsException", "BucketAlreadyOwnedByYou"}
 NOTE = ("↑ {code}: this cell has probably run before, and what it creates is still there from that run. "
         "Go on with the next cell, or start over (the 'Start over' section near the top).")
 

@@ -316,6 +316,10 @@ class SandboxGateway:
 def mount_gateway(sandbox: "Sandbox") -> SandboxGateway:
     """Serve invoke URLs on the sandbox and freeze each deployment when it is created."""
     moto_link.use_account_throttle_defaults(ACCOUNT_RATE_LIMIT, ACCOUNT_BURST_LIMIT)
+    # CloudFormation builds APIs too (SAM templates, RestApi Body, stages); imported here, as moto is, on first start.
+    from . import cloudformation
+
+    cloudformation.install()
     front_door = sandbox.front_door
     backend = MotoGatewayBackend(sandbox.engine, sandbox.credentials, sandbox.region, front_door.moto_app,
                                  telemetry=sandbox.telemetry, generation=lambda: front_door.changes)

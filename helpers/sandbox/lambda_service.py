@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable
 from urllib.parse import parse_qs
 
 from ..engine import Engine, EngineError, FunctionSpec
-from . import moto_link
+from . import moto_link, sqs_event_source
 from .config_refusals import ACCOUNT_CONCURRENCY, MINIMUM_UNRESERVED
 
 INVOKE_PATH = r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$"
@@ -32,6 +32,7 @@ class LambdaService:
         self.account_id = account_id
         self._pass_through = pass_through  # moto answers whatever we don't (e.g. an unknown function)
         self._provisioned: dict[tuple[str, str], dict[str, Any]] = {}
+        sqs_event_source.install()  # Lambda's SQS poller, in place of moto's one-message delivery
 
     # Invoke
 
