@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import inspect
+import json
+import subprocess
+import sys
+from pathlib import Path
 
 import boto3
 import pytest
@@ -172,3 +176,21 @@ def test_cloudformation_request_seam():
         source = inspect.getsource(getattr(CloudFormationResponse, action))
         assert 'self._get_param("TemplateBody")' in source, action
     assert issubclass(CloudFormationError, Exception)
+
+
+def test_moto_cloudformation_is_imported_on_the_first_stack_request_not_at_start():
+    # moto's CloudFormation imports EC2 and Auto Scaling: most of a second a learner would wait at every start.
+    code = (
+        "import json, sys, boto3\n"
+        "from helpers import sandbox\n"
+        "box = sandbox.start()\n"
+        "at_start = 'moto.cloudformation.models' in sys.modules\n"
+        "boto3.client('cloudformation').list_stacks()\n"
+        "from moto.cloudformation.responses import CloudFormationResponse\n"
+        "print(json.dumps([at_start, hasattr(CloudFormationResponse.create_stack, '__wrapped__')]))\n"
+        "box.stop()\n"
+    )
+    root = str(Path(__file__).resolve().parents[1])
+    done = subprocess.run([sys.executable, "-c", f"import sys; sys.path.insert(0, {root!r})\n{code}"],
+                          capture_output=True, text=True, check=True, timeout=120)
+    assert json.loads(done.stdout.splitlines()[-1]) == [False, True]  # then taught the capability check

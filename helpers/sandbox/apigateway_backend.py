@@ -313,13 +313,22 @@ class SandboxGateway:
         self.backend.stop()
 
 
+_teaching = threading.Lock()  # two first CloudFormation requests at once must not patch moto twice
+
+
+def _teach_cloudformation() -> None:
+    from . import cloudformation
+
+    with _teaching:
+        cloudformation.install()
+
+
 def mount_gateway(sandbox: "Sandbox") -> SandboxGateway:
     """Serve invoke URLs on the sandbox and freeze each deployment when it is created."""
     moto_link.use_account_throttle_defaults(ACCOUNT_RATE_LIMIT, ACCOUNT_BURST_LIMIT)
-    # CloudFormation builds APIs too (SAM templates, RestApi Body, stages); imported here, as moto is, on first start.
-    from . import cloudformation
-
-    cloudformation.install()
+    # CloudFormation builds APIs too (SAM templates, RestApi Body, stages). moto's CloudFormation takes most
+    # of a second to import, so it is taught on the first CloudFormation request rather than at every start.
+    sandbox.front_door.before_requests_to("cloudformation", _teach_cloudformation)
     front_door = sandbox.front_door
     backend = MotoGatewayBackend(sandbox.engine, sandbox.credentials, sandbox.region, front_door.moto_app,
                                  telemetry=sandbox.telemetry, generation=lambda: front_door.changes)
