@@ -11,7 +11,7 @@ from packaging.specifiers import SpecifierSet
 from repo2docker.app import Repo2Docker
 from repo2docker.buildpacks import CondaBuildPack
 
-from conftest import ROOT, screenshot_on_failure, start_lab, stop_lab
+from lab_support import ROOT, screenshot_on_failure, start_lab, stop_lab
 
 
 @pytest.fixture

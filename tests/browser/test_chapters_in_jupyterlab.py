@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from conftest import ROOT, screenshot_on_failure
+from lab_support import ROOT, screenshot_on_failure
 
 CHAPTERS = sorted(path.name for path in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 # A chapter runs in under 30 s in a kernel of its own; the browser, and a busy CI machine, get room on top.
@@ -53,20 +53,22 @@ _DONE_JS = """() => {
 
 @dataclass
 class ChapterRun:
-    """A chapter's page after Run All, how long the run took, and its code cells' outputs."""
+    """A chapter's notebook after Run All: its tab in the page, how long the run took, its code cells' outputs."""
 
     name: str
     page: object
+    panel_id: str
     seconds: float
     cells: list[dict] = field(default_factory=list)
+    open: bool = True
 
     def cell(self, index: int):
         """The page's element for notebook cell `index`."""
-        return self.page.locator(".jp-Notebook .jp-Notebook-cell").nth(index)
+        return self.page.locator(f'[id="{self.panel_id}"] .jp-Notebook-cell').nth(index)
 
 
 class ChapterRunner:
-    """Opens each chapter in its own page (and JupyterLab workspace), runs it all once, keeps the result."""
+    """One JupyterLab page; opens each chapter in a tab of it, runs it all once, keeps the result."""
 
     def __init__(self, browser, lab, run_dir: Path) -> None:
         self.context = browser.new_context(viewport={"width": 1400, "height": 1000})
@@ -74,22 +76,32 @@ class ChapterRunner:
         self.lab, self.run_dir = lab, run_dir
         self.runs: dict[str, ChapterRun] = {}
         self.timings: dict[str, float] = {}
-        self.current = None
+        self.page = self.current = self.context.new_page()
+        # A workspace of its own, reset: the page starts with no notebook open.
+        self.page.goto(lab.url("/lab/workspaces/browser-run?reset"))
+        self.page.wait_for_function("() => !!window.jupyterapp", timeout=OPEN_TIMEOUT_S * 1000)
+        self.page.evaluate("async () => { await window.jupyterapp.restored; }")
 
-    def open(self, name: str):
-        """A new page with chapter `name` open and its kernel idle."""
-        page = self.context.new_page()
-        self.current = page
-        page.goto(self.lab.url(f"/lab/workspaces/{Path(name).stem}/tree/notebooks/{name}?reset"))
-        page.wait_for_function(_READY_JS, timeout=OPEN_TIMEOUT_S * 1000, polling=250)
-        return page
+    def open(self, name: str) -> str:
+        """Open chapter `name` in a new tab as File → Open does; returns the tab's id once its kernel is idle."""
+        panel_id = self.page.evaluate(
+            "async path => (await window.jupyterapp.commands.execute('docmanager:open', {path})).id", f"notebooks/{name}")
+        self.activate(panel_id)
+        self.page.wait_for_function(_READY_JS, timeout=OPEN_TIMEOUT_S * 1000, polling=250)
+        return panel_id
+
+    def activate(self, panel_id: str) -> None:
+        """Bring a chapter's tab to the front."""
+        self.current = self.page
+        self.page.evaluate("id => window.jupyterapp.shell.activateById(id)", panel_id)
 
     def run(self, name: str) -> ChapterRun:
-        """Chapter `name` run with Run → Run All Cells (once per test session)."""
-        if name in self.runs and not self.runs[name].page.is_closed():
-            self.current = self.runs[name].page
+        """Chapter `name` run with Run → Run All Cells (once per test session), its tab in front."""
+        if name in self.runs and self.runs[name].open:
+            self.activate(self.runs[name].panel_id)
             return self.runs[name]
-        page = self.open(name)
+        panel_id = self.open(name)
+        page = self.page
         # Committed outputs and counts go first, so that what the test reads afterwards comes from this run.
         page.evaluate("() => window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
         started = time.monotonic()
@@ -99,18 +111,22 @@ class ChapterRunner:
         seconds = time.monotonic() - started
         self.timings[name] = round(seconds, 1)
         page.screenshot(path=str(self.run_dir / f"{Path(name).stem}.png"))
-        self.runs[name] = ChapterRun(name, page, seconds, page.evaluate(_CELLS_JS))
+        self.runs[name] = ChapterRun(name, page, panel_id, seconds, page.evaluate(_CELLS_JS))
         return self.runs[name]
 
     def release(self, name: str) -> None:
-        """Close a chapter's page and shut its kernel down."""
+        """Shut a chapter's kernel down and close its tab (unsaved: the committed notebook stays as it is)."""
         run = self.runs.get(name)
-        if run is None or run.page.is_closed():
+        if run is None or not run.open:
             return
-        shut_down(run.page)
+        self.page.evaluate("""async id => {
+          const panel = [...window.jupyterapp.shell.widgets('main')].find(w => w.id === id);
+          if (panel) { await panel.sessionContext.shutdown(); panel.dispose(); }
+        }""", run.panel_id)
+        run.open = False
 
     def close(self) -> None:
-        """Close every page and kernel."""
+        """Shut down every kernel and close the browser context."""
         for name in list(self.runs):
             self.release(name)
         self.context.close()

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from conftest import ROOT
+from lab_support import ROOT
 
 
 def preflight(env: dict | None = None) -> subprocess.CompletedProcess:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import IPython.display
 import pytest
 
-from helpers.cold_start_scenarios import STEPS, ScenarioResult
 import helpers.widgets.progress as progress_module
+from helpers.cold_start_scenarios import STEPS, ScenarioResult
 from helpers.widgets.cold_start_explorer import ColdStartExplorer
 from helpers.widgets.progress import progress
 
