@@ -188,14 +188,15 @@ def test_every_chapter_runs_all_in_jupyterlab(chapters, shot, name):
     assert unexpected == []
     tracebacks = [c["index"] for c in code for o in c["outputs"] if o["name"] == "stderr" and "Traceback" in o["text"]]
     assert tracebacks == [], "a traceback written to stderr (a thread or a library failed)"
-    assert "Error displaying widget" not in run.page.inner_text(".jp-Notebook")
+    notebook = run.page.locator(f'[id="{run.panel_id}"] .jp-Notebook')
+    assert "Error displaying widget" not in notebook.inner_text()
     # JupyterLab draws each ```mermaid block as an SVG image; a syntax error would show the source and a warning.
-    diagrams = run.page.evaluate("""() => [...document.querySelectorAll('.jp-RenderedMermaid img')]
-        .filter(img => img.src.startsWith('data:image/svg+xml') && img.complete && img.naturalWidth > 0).length""")
+    diagrams = notebook.locator(".jp-RenderedMermaid img").evaluate_all(
+        "images => images.filter(i => i.src.startsWith('data:image/svg+xml') && i.complete && i.naturalWidth > 0).length")
     assert diagrams >= mermaid_fences(name)
     assert covering(run.page) == []
     # A Markdown cell with two dollar amounts is typeset as a formula unless the dollars are escaped (\\$).
-    assert run.page.locator(".jp-MarkdownCell mjx-container, .jp-MarkdownCell .MathJax").count() == 0
+    assert notebook.locator(".jp-MarkdownCell mjx-container, .jp-MarkdownCell .MathJax").count() == 0
     if name not in KEPT_OPEN:
         chapters.release(name)
 
