@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 
 def _regex(pattern: str, any_run: str = ".*", any_char: str = ".") -> str:
     return "".join(any_run if c == "*" else any_char if c == "?" else re.escape(c) for c in pattern)
 
 
+# Policies are evaluated at every request. re's own cache of compiled patterns, shared with moto's
+# many patterns, does not keep these: compiling one again costs more than the rest of the check.
+@lru_cache(maxsize=1024)
 def _compile(pattern: str, ignore_case: bool) -> re.Pattern[str]:
-    # re keeps the patterns it compiled lately: a policy evaluated again does not compile them again.
     return re.compile(_regex(pattern), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
+@lru_cache(maxsize=1024)
 def _compile_arn(pattern: str) -> re.Pattern[str]:
     # Wildcards stay inside their field for the five leading fields; the resource may span "/" and ":".
     fields = pattern.split(":", 5)

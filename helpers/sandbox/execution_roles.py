@@ -22,6 +22,7 @@ from ..gateway.policies import ALLOW, EXPLICIT_DENY, evaluate, service_may_assum
 from ..wsgi import Signature, WSGIApp, json_reply, read_body
 from . import moto_link
 from .iam_actions import Request, read_request
+from .read_cache import ReadCache
 from .refusals import error_answer, refuse
 
 _NOT_ASSUMABLE = "The role defined for the function cannot be assumed by Lambda."
@@ -55,7 +56,7 @@ class RoleSession:
 class ExecutionRoles:
     """Issues role sessions to the engine's environments and judges the requests signed with them."""
 
-    def __init__(self, account_id: str, region: str) -> None:
+    def __init__(self, account_id: str, region: str, generation: Callable[[], int]) -> None:
         self.account_id = account_id
         self.region = region
         self._lock = threading.Lock()
@@ -63,6 +64,9 @@ class ExecutionRoles:
         self._by_key: dict[str, RoleSession] = {}
         self._streams: set[tuple[str, str]] = set()  # log streams Lambda has created
         self._groups: set[str] = set()
+        # Kept until the control plane next writes (`generation` counts the writes): Lambda checks the
+        # role at every invocation's log delivery, and reading it from moto costs a tenth of a warm invocation.
+        self._policies = ReadCache(generation)
 
     # What the engine asks.
 
@@ -161,9 +165,8 @@ class ExecutionRoles:
 
     def _policies_and_context(self, session: RoleSession, source_ip: str) -> tuple[list[Any], dict[str, str]]:
         """The role's policies as they are now, and the global condition keys (lower-cased) IAM fills in."""
-        # Read at every request: a policy change applies to the next one, as on AWS once it has propagated.
-        role = moto_link.role(self.account_id, self.region, session.role_arn)
-        policies = [] if role is None else [_parsed(text) for text in moto_link.role_policy_documents(role)]
+        # A policy change applies to the next request, as on AWS once it has propagated.
+        role, policies = self._policies.get(session.role_arn, lambda: self._read_role(session.role_arn))
         now = datetime.now(timezone.utc)
         context = {
             "aws:principalarn": session.role_arn,
@@ -181,6 +184,11 @@ class ExecutionRoles:
         if source_ip:
             context["aws:sourceip"] = source_ip
         return policies, context
+
+
+    def _read_role(self, role_arn: str) -> tuple[Any, list[Any]]:
+        role = moto_link.role(self.account_id, self.region, role_arn)
+        return role, [] if role is None else [_parsed(text) for text in moto_link.role_policy_documents(role)]
 
 
 def _parsed(text: str) -> Any:

@@ -25,7 +25,7 @@ class FrontDoor:
         self.moto_app = moto_app
         self.roles = roles  # requests signed by a function's role are judged by its policies
         self.routes: list[Route] = []  # see routes.sandbox_routes
-        # Counted after every write to what the gateway reads, so it can cache those reads.
+        # Counted after every write to what the data plane reads, so it can cache those reads.
         self.writes = writes if writes is not None else ControlPlaneWrites()
         self._before: dict[str, Callable[[], None]] = {}
 

@@ -17,6 +17,7 @@ from .execution_roles import ExecutionRoles
 from .front_door import FrontDoor
 from .lambda_service import LambdaService
 from .process_env import owners, sandbox_variables
+from .read_cache import ControlPlaneWrites
 from .routes import sandbox_routes
 from .server import LOOPBACK, LoopbackServer
 from .telemetry import Telemetry
@@ -45,8 +46,10 @@ class Sandbox:
         self._stop_lock = threading.Lock()
         self._boto_session: Any = None
         deferred_imports.defer_unused_imports()  # before moto's imports pull them in
-        self.roles = ExecutionRoles(self.credentials.account_id, region)
-        self.front_door = FrontDoor(self.credentials, _moto_app(), self.roles)
+        # The writes to what the data plane reads (functions, APIs, roles), counted so it can cache those reads.
+        writes = ControlPlaneWrites()
+        self.roles = ExecutionRoles(self.credentials.account_id, region, generation=writes)
+        self.front_door = FrontDoor(self.credentials, _moto_app(), self.roles, writes)
         self._server = LoopbackServer(self.front_door)
         self.endpoint_url = f"http://{LOOPBACK}:{self._server.port}"
         account = self.credentials.account_id
@@ -65,7 +68,7 @@ class Sandbox:
         moto_app = self.front_door.moto_app
         self.lambda_service = LambdaService(self.engine, account, moto_app)
         self.gateway = sandbox_gateway(self.engine, self.credentials, region, moto_app, telemetry=self.telemetry,
-                                       generation=self.front_door.writes)
+                                       generation=writes)
         self.front_door.routes += sandbox_routes(self.gateway, self.lambda_service,
                                                  self.roles.assumable_role_check(moto_app))
         # CloudFormation builds functions and APIs too (SAM templates, RestApi Body, stages). moto's CloudFormation
