@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from helpers.sandbox.read_cache import MAX_ENTRIES, ControlPlaneWrites, ReadCache, changes_gateway_reads
+from helpers.sandbox.read_cache import MAX_ENTRIES, ControlPlaneWrites, ReadCache, changes_cached_reads
 from tests.gateway_sandbox_support import HELLO_BODY, code_zip, walkthrough
 
 
@@ -132,7 +132,7 @@ def test_which_lambda_and_iam_requests_count_as_writes(method, path, query, body
     environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
                "CONTENT_TYPE": "application/x-www-form-urlencoded; charset=utf-8",
                "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body)}
-    assert changes_gateway_reads(service, environ) is counts
+    assert changes_cached_reads(service, environ) is counts
     assert environ["wsgi.input"].read() == body  # still there for moto
 
 

@@ -9,7 +9,7 @@ from ..wsgi import WSGIApp, signature_of
 from . import config_refusals
 from .credentials import Credentials
 from .execution_roles import ExecutionRoles
-from .read_cache import ControlPlaneWrites, changes_gateway_reads
+from .read_cache import ControlPlaneWrites, changes_cached_reads
 from .refusals import error_answer, internal_failure, refuse
 from .routes import Route
 
@@ -67,7 +67,7 @@ class FrontDoor:
         before = self._before.get(service)
         if before is not None:
             before()
-        changes_reads = changes_gateway_reads(service, environ)
+        changes_reads = changes_cached_reads(service, environ)
         try:
             found = config_refusals.refusal_for(service, environ, self.credentials.account_id, signature.region)
             if found is not None:

@@ -12,8 +12,8 @@ from ..wsgi import read_body
 T = TypeVar("T")
 MAX_ENTRIES = 4096  # keys can come from requests (API key values): never let them pile up
 
-# The services the gateway reads (APIs, stages, keys; functions and their policies; roles), and
-# CloudFormation, which creates and changes them. Their signing names.
+# The services the data plane reads (API Gateway's APIs, stages and keys; Lambda's functions and their
+# policies; IAM's roles), and CloudFormation, which creates and changes them. Their signing names.
 _READ_SERVICES = frozenset({"apigateway", "lambda", "iam", "cloudformation"})
 # Lambda's data plane: running a function changes nothing the gateway reads.
 _LAMBDA_INVOCATION = re.compile(r"^/[0-9-]+/functions/[^/]+/(invocations|invoke-async)/?$")
@@ -22,7 +22,7 @@ _QUERY_READ_VERBS = ("Get", "List", "Describe", "Validate", "Estimate", "Simulat
 
 
 class ControlPlaneWrites:
-    """Counts the control-plane writes to what the gateway reads; the count is a ReadCache's generation."""
+    """Counts the control-plane writes to what the data plane reads; the count is a ReadCache's generation."""
 
     def __init__(self) -> None:
         self.count = 0
@@ -37,8 +37,8 @@ class ControlPlaneWrites:
             self.count += 1
 
 
-def changes_gateway_reads(service: str, environ: dict[str, Any]) -> bool:
-    """May this signed request (to `service`, its signing name) change what the gateway reads?"""
+def changes_cached_reads(service: str, environ: dict[str, Any]) -> bool:
+    """May this signed request (to `service`, its signing name) change what the data plane reads and caches?"""
     if service not in _READ_SERVICES or environ["REQUEST_METHOD"] in ("GET", "HEAD"):
         return False
     if service == "lambda":
