@@ -10,7 +10,7 @@ import boto3
 import botocore.exceptions
 import pytest
 
-from tests.support import TRUST, child_pids, zip_of
+from tests.support import TRUST, child_pids, wait_until, zip_of
 
 BASIC_EXECUTION = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"
 HELLO = """\
@@ -42,16 +42,6 @@ def log_messages(name: str) -> list[str]:
         return [e["message"] for e in logs.filter_log_events(logGroupName=f"/aws/lambda/{name}")["events"]]
     except logs.exceptions.ResourceNotFoundException:  # no invocation has logged yet
         return []
-
-
-def wait_for(predicate, timeout: float = 20.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
 
 
 def test_invoke_runs_the_handler(sandbox):
@@ -103,7 +93,7 @@ def test_event_and_dry_run(sandbox):
     client = boto3.client("lambda")
     assert client.invoke(FunctionName="hello-world-api", InvocationType="DryRun")["StatusCode"] == 204
     assert client.invoke(FunctionName="hello-world-api", InvocationType="Event", Payload=b'{"async": true}')["StatusCode"] == 202
-    wait_for(lambda: any(m.startswith("REPORT") for m in log_messages("hello-world-api")))
+    wait_until(lambda: any(m.startswith("REPORT") for m in log_messages("hello-world-api")), timeout=20)
     assert 'event: {"async": true}' in log_messages("hello-world-api")
 
 
@@ -170,7 +160,7 @@ def test_provisioned_concurrency_needs_a_version_and_removes_cold_starts(sandbox
     version = client.publish_version(FunctionName="warm")["Version"]
     put = client.put_provisioned_concurrency_config(FunctionName="warm", Qualifier=version, ProvisionedConcurrentExecutions=1)
     assert put["ResponseMetadata"]["HTTPStatusCode"] == 202 and put["RequestedProvisionedConcurrentExecutions"] == 1
-    wait_for(lambda: client.get_provisioned_concurrency_config(FunctionName="warm", Qualifier=version)["Status"] == "READY")
+    wait_until(lambda: client.get_provisioned_concurrency_config(FunctionName="warm", Qualifier=version)["Status"] == "READY", timeout=20)
     tail = base64.b64decode(client.invoke(FunctionName="warm", Qualifier=version, LogType="Tail")["LogResult"]).decode()
     assert "Init Duration" not in tail
     listed = client.list_provisioned_concurrency_configs(FunctionName="warm")["ProvisionedConcurrencyConfigs"]
@@ -217,7 +207,7 @@ def test_s3_notifications_run_through_the_engine(sandbox):
         NotificationConfiguration={"LambdaFunctionConfigurations": [{"LambdaFunctionArn": arn, "Events": ["s3:ObjectCreated:*"]}]},
     )
     s3.put_object(Bucket="uploads", Key="photo.jpg", Body=b"...")
-    wait_for(lambda: "key: photo.jpg" in log_messages("on-upload"))
+    wait_until(lambda: "key: photo.jpg" in log_messages("on-upload"), timeout=20)
 
 
 def test_stop_leaves_no_worker_process(no_leaks):
