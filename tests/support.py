@@ -21,13 +21,14 @@ import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 from urllib.parse import unquote_to_bytes
 
 import pytest
 
-from helpers.engine import Engine, FunctionSpec
-from helpers.gateway import RAW_HEADERS_KEY, FunctionNotFound, GatewayApp, IntegrationTimedOut, LambdaResult
+if TYPE_CHECKING:  # the root conftest imports this module: it loads helpers only when a test needs them
+    from helpers.engine import Engine, FunctionSpec
+    from helpers.gateway import GatewayApp
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -105,6 +106,8 @@ def zip_of(files: dict[str, str | bytes]) -> bytes:
 
 def make_spec(source: str | dict[str, str], *, name: str = "fn", handler: str = "app.handler", **config) -> FunctionSpec:
     """A spec whose package holds `source` as app.py (or the given files)."""
+    from helpers.engine import FunctionSpec
+
     files = {"app.py": source} if isinstance(source, str) else source
     code = zip_of(files)
     return FunctionSpec(
@@ -255,6 +258,8 @@ class FakeBackend:
         return self.snapshots.get((api_id, deployment_id))
 
     def invoke_function(self, function_arn, payload, *, timeout_s):
+        from helpers.gateway import FunctionNotFound, IntegrationTimedOut, LambdaResult
+
         function = self.functions.get(function_arn)
         if function is None:
             raise FunctionNotFound(function_arn)
@@ -411,6 +416,8 @@ def send(app: GatewayApp, method: str, path: str, *, api_id: str = "abc123", sta
          query: str = "", headers: list[tuple[str, str]] | None = None, body: bytes = b"",
          raw_headers: bool = True, extra_environ: dict | None = None) -> Reply:
     """Call the WSGI app as a server would: raw URI, decoded PATH_INFO, headers as sent."""
+    from helpers.gateway import RAW_HEADERS_KEY
+
     headers = [("Host", "127.0.0.1:8080"), ("User-Agent", "test-client/1.0"), *(headers or [])]
     raw_path = f"/restapis/{api_id}/{stage}/_user_request_{path}"
     environ = {
