@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,8 @@ MAX_CONCURRENCY = 8
 ALIAS = "live"
 # Long enough that requests sent together overlap, so each needs its own environment.
 HOLD_S = 0.1
+# What run() does, in order; it names each step to `on_step` as it starts it.
+STEPS = ("Deploying", "Preparing", "Burst", "Reading logs")
 _SOURCE = Path(__file__).resolve().parent.parent / "lambda_src" / "environment_info" / "app.py"
 
 
@@ -61,6 +64,8 @@ class ScenarioRunner:
         self.role_arn = role_arn
         self.plain = f"{prefix}-plain"
         self.heavy = f"{prefix}-heavy-import"
+        # Told the name of each step of run() as it starts (the explorer's progress bar).
+        self.on_step: Callable[[str], None] = lambda step: None
 
     @property
     def function_names(self) -> list[str]:
@@ -74,17 +79,21 @@ class ScenarioRunner:
         if not 1 <= concurrency <= MAX_CONCURRENCY:
             raise ValueError(f"concurrency is 1 to {MAX_CONCURRENCY}, not {concurrency}")
         function, qualifier = (self.heavy if scenario == "heavy import" else self.plain), None
+        self.on_step(STEPS[0])
         self._deploy(function)
+        self.on_step(STEPS[1])
         if scenario in ("cold", "heavy import"):
             force_cold_start(function)
         elif scenario == "warm":
             invoke_burst(function, concurrency, {"sleep_s": HOLD_S})  # starts the environments the burst will find
         else:
             qualifier = self._provision(concurrency)
+        self.on_step(STEPS[2])
         calls = invoke_burst(function, concurrency, {"sleep_s": HOLD_S}, qualifier=qualifier)
         failed = [call for call in calls if call.function_error]
         if failed:
             raise RuntimeError(f"{function} failed: {failed[0].answer}")
+        self.on_step(STEPS[3])
         reports = reports_for(function, [call.request_id for call in calls])
         return ScenarioResult(scenario, [
             RequestTiming(call.answer["log_stream"], call.answer["initialization_type"], report.init_duration_ms,

@@ -80,3 +80,33 @@ def _check_url(url: str, function_ok: bool) -> bool:
 def _failed(what: str, advice: str) -> bool:
     print(f"FAILED  {what}\n{advice}")
     return False
+
+
+def main() -> int:
+    """The pre-flight check before a workshop: the course's packages import, then check_machine() in a sandbox of its own; 0 when ready."""
+    import importlib
+
+    from . import sandbox
+
+    if sys.version_info < (3, 11):
+        print(f"FAILED  Python 3.11 or newer is needed; this is {sys.version.split()[0]}")
+        return 1
+    for package in ("boto3", "moto", "jupyterlab", "ipywidgets", "matplotlib", "requests"):
+        try:
+            importlib.import_module(package)
+        except ImportError as e:
+            print(f"FAILED  {package} is not installed ({e}): run `make lab` once, or install the project with pip install -e .")
+            return 1
+    print(f"ok  Python {sys.version.split()[0]} with the course's packages")
+    box = sandbox.start()
+    try:
+        check_machine()
+    except RuntimeError:
+        return 1
+    finally:
+        box.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

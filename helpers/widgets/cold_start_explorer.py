@@ -8,7 +8,7 @@ import io
 import ipywidgets as widgets
 from matplotlib.figure import Figure
 
-from ..cold_start_scenarios import MAX_CONCURRENCY, SCENARIOS, ScenarioResult, ScenarioRunner
+from ..cold_start_scenarios import MAX_CONCURRENCY, SCENARIOS, STEPS, ScenarioResult, ScenarioRunner
 
 
 class ColdStartExplorer(widgets.VBox):
@@ -17,6 +17,7 @@ class ColdStartExplorer(widgets.VBox):
     def __init__(self, runner: ScenarioRunner, plot: bool = True) -> None:
         super().__init__()
         self.runner = runner
+        self.runner.on_step = self._step
         self.last: ScenarioResult | None = None
         self.controls = {
             "scenario": widgets.ToggleButtons(options=SCENARIOS, value="cold", description="Scenario"),
@@ -25,15 +26,18 @@ class ColdStartExplorer(widgets.VBox):
         }
         self.button = widgets.Button(description="Run", icon="play", button_style="primary")
         self.button.on_click(lambda _: self.run())
+        # Shown while a scenario runs (its steps take a second or more), hidden when it is done.
+        self.progress = widgets.IntProgress(value=0, max=len(STEPS), layout=widgets.Layout(display="none"))
         self.summary = widgets.HTML("<p>Choose a scenario and press Run.</p>")
         self.chart = widgets.Image(format="png") if plot else None
-        self.children = [*self.controls.values(), self.button, self.summary, *([self.chart] if self.chart else [])]
+        self.children = [*self.controls.values(), self.button, self.progress, self.summary, *([self.chart] if self.chart else [])]
 
     def run(self) -> ScenarioResult | None:
         """Run the chosen scenario, show its summary and chart; returns the result (None if it failed)."""
         scenario, concurrency = self.controls["scenario"].value, self.controls["concurrency"].value
         self.button.disabled = True
         self.summary.value = f"<p>Running {html.escape(scenario)} with {concurrency} request(s) at once…</p>"
+        self.progress.value, self.progress.layout.display = 0, None
         try:
             result = self.runner.run(scenario, concurrency)
         except Exception as error:  # noqa: BLE001 - shown in the widget: a click must never fail silently
@@ -41,11 +45,16 @@ class ColdStartExplorer(widgets.VBox):
             return None
         finally:
             self.button.disabled = False
+            self.progress.layout.display = "none"
         self.last = result
         self.summary.value = f"<p><b>{html.escape(result.summary())}</b></p>"
         if self.chart is not None:
             self.chart.value = draw(result)
         return result
+
+    def _step(self, step: str) -> None:
+        self.progress.description = step
+        self.progress.value = STEPS.index(step)
 
 
 def draw(result: ScenarioResult) -> bytes:
