@@ -33,6 +33,7 @@ MAX_HEADERS = 100  # http.client's limit; more: 431
 _RECEIVE = 64 * 1024
 _LINGER = 1.0  # seconds to read a refused request's remains before closing
 _NO_BODY_STATUSES = (204, 304)  # answers that never carry a body (RFC 9110 6.4.1)
+_CONTINUE = h11.InformationalResponse(status_code=100, reason=b"Continue", headers=[])
 
 
 class BadRequest(Exception):
@@ -78,7 +79,7 @@ class WSGIRequestHandler(socketserver.BaseRequestHandler):
         environ["wsgi.input"], environ["CONTENT_LENGTH"] = self._body(conn, request)
         started: list[Any] = []
 
-        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[[bytes], None]:
+        def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable[..., None]:
             started[:] = [status, headers]
             return _ignore_write
 
@@ -101,7 +102,7 @@ class WSGIRequestHandler(socketserver.BaseRequestHandler):
         """The next h11 event, receiving as much as it takes (and answering 100-continue first)."""
         while (event := conn.next_event()) is h11.NEED_DATA:
             if conn.they_are_waiting_for_100_continue:
-                self.request.sendall(conn.send(h11.InformationalResponse(status_code=100, reason=b"Continue", headers=[])))
+                self.request.sendall(conn.send(_CONTINUE))
             conn.receive_data(self.request.recv(_RECEIVE))
         return event
 
@@ -180,8 +181,8 @@ class WSGIRequestHandler(socketserver.BaseRequestHandler):
         if int(code) in _NO_BODY_STATUSES:
             payload = b""
         # A HEAD answer keeps the app's Content-Length: the size of the body a GET would bring.
-        length = next((value for name, value in headers if name.lower() == "content-length"), None) if head_only else None
-        lines.append((b"Content-Length", (length or str(len(payload))).encode("latin-1")))
+        given = [value for name, value in headers if name.lower() == "content-length"] if head_only else []
+        lines.append((b"Content-Length", (given[0] if given else str(len(payload))).encode("latin-1")))
         if b"date" not in names:
             lines.append((b"Date", formatdate(usegmt=True).encode("latin-1")))
         data = conn.send(h11.Response(status_code=int(code), reason=reason.encode("latin-1"), headers=lines))
