@@ -3,18 +3,11 @@
 from __future__ import annotations
 
 import time
-from http import HTTPStatus
 from typing import Any, Callable, Iterable
 
+from ..wsgi import reply
 from .backend import GatewayBackend
 from .gateway import Gateway
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
 
 
 class GatewayApp:
@@ -30,6 +23,5 @@ class GatewayApp:
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         response = self.gateway.handle(environ)
         headers = [(name, value) for name, value in response.headers if name.lower() != "content-length"]
-        headers.append(("Content-Length", str(len(response.body))))
-        start_response(f"{response.status} {_reason(response.status)}", headers)
-        return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else [response.body]
+        body = reply(start_response, response.status, response.body, headers)
+        return [b""] if environ.get("REQUEST_METHOD") == "HEAD" else body

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
+from ..wsgi import parse_authorization
 from .backend import GatewayBackend
 from .context import InvocationContext
 from .errors import InvalidSecurityToken, MissingAuthenticationToken
 from .lambda_calls import partition
-
-_CREDENTIAL = re.compile(r"Credential=([^/,\s]+)/")
-
 
 class IamAuthorization:
     """Check the SigV4 signature of requests to AWS_IAM methods and record who signed."""
@@ -26,11 +22,11 @@ class IamAuthorization:
             raise MissingAuthenticationToken("AWS_IAM method called without a signature")
         if not signed:
             raise InvalidSecurityToken("signed with credentials the sandbox does not know")
-        credential = ctx.request.header("Authorization") or ""
-        query = dict(ctx.request.query_values())
-        access_key = query.get("X-Amz-Credential", "").split("/", 1)[0] or None
-        if match := _CREDENTIAL.search(credential):
-            access_key = match.group(1)
+        signature = parse_authorization(ctx.request.header("Authorization") or "")
+        if signature is not None:
+            access_key: str | None = signature.access_key_id
+        else:  # a presigned URL
+            access_key = dict(ctx.request.query_values()).get("X-Amz-Credential", "").split("/", 1)[0] or None
         ctx.iam_identity = account_identity(ctx, access_key)
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import ipaddress
 import time
-from functools import lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -151,7 +150,6 @@ def format_request_time(epoch_seconds: float) -> str:
     return f"{t.tm_mday:02d}/{_MONTHS[t.tm_mon - 1]}/{t.tm_year}:{t.tm_hour:02d}:{t.tm_min:02d}:{t.tm_sec:02d} +0000"
 
 
-@lru_cache(maxsize=256)
 def domain_prefix(domain_name: str, api_id: str) -> str:
     """The first label of the domain name; for a bare IP or localhost, the API id AWS would show."""
     host = urlsplit("//" + domain_name).hostname or ""

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote_to_bytes, urlsplit
+from urllib.parse import parse_qsl
 
+from ..wsgi import RAW_HEADERS_KEY, raw_headers, raw_path
 from .errors import BadRequest, MissingAuthenticationToken, RequestTooLong
+
+__all__ = ["MAX_BODY_BYTES", "RAW_HEADERS_KEY", "Request", "raw_path"]  # the server puts RAW_HEADERS_KEY in
 
 # API Gateway's payload limit.
 MAX_BODY_BYTES = 10 * 1024 * 1024
-
-# A server may put the headers exactly as received (name casing, repeats, order) into the
-# environ under this key as a list of (name, value) pairs. WSGI's HTTP_* keys upper-case
-# the names and join repeated headers, so without it casing and repeats are approximated.
-RAW_HEADERS_KEY = "helpers.gateway.raw_headers"
 
 _INVOKE_PATH = re.compile(r"/restapis/([^/]+)/([^/]+)/_user_request_(/.*)?", re.DOTALL)
 
@@ -36,16 +34,13 @@ class Request:
     body: bytes = b""  # read by read_body(), once the stage is known, so REQUEST_TOO_LARGE can be customised
     sent_path: str = ""  # the path as sent, repeated leading slashes kept ($context.path shows it); "" = `path`
 
-    # Built on the first header() lookup. Not a functools.cached_property: on Python 3.11 its first
-    # computation takes a lock shared by every instance, which connection threads then queue on.
-    _last_values: dict[str, str] | None = field(default=None, init=False, repr=False, compare=False)
-
     def header(self, name: str) -> str | None:
         """The last value of a header, looked up case-insensitively."""
-        last = self._last_values
-        if last is None:
-            last = self._last_values = {key.lower(): value for key, value in self.headers}
-        return last.get(name.lower())
+        name = name.lower()
+        for key, value in reversed(self.headers):
+            if key.lower() == name:
+                return value
+        return None
 
     @property
     def stage_path(self) -> str:
@@ -70,7 +65,7 @@ class Request:
             path="/" + sent_path.lstrip("/"),
             sent_path=sent_path,
             query_string=environ.get("QUERY_STRING", ""),
-            headers=_headers(environ),
+            headers=raw_headers(environ),
             source_ip=environ.get("REMOTE_ADDR") or "127.0.0.1",
             protocol=environ.get("SERVER_PROTOCOL") or "HTTP/1.1",
             environ=environ,
@@ -79,43 +74,6 @@ class Request:
     def read_body(self) -> None:
         """Read the payload, refusing one over API Gateway's 10 MB limit."""
         self.body = _body(self.environ)
-
-
-def raw_path(environ: dict[str, Any]) -> str:
-    """The request path as the client sent it, before percent-decoding.
-
-    PATH_INFO is already decoded by the server (so `%2F` and `/` look alike), but API
-    Gateway passes paths on undecoded. Servers like werkzeug and gunicorn keep the request
-    target in RAW_URI / REQUEST_URI; it is used when it decodes to the same path the WSGI
-    layer routed (a front layer that rewrote PATH_INFO has changed the path, and then the
-    re-encoded PATH_INFO is the better answer).
-    """
-    routed = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
-    for key in ("RAW_URI", "REQUEST_URI"):
-        target = environ.get(key)
-        if not target:
-            continue
-        path = target.split("?", 1)[0] if target.startswith("/") else urlsplit(target).path
-        if unquote_to_bytes(path).decode("latin-1") == routed:
-            return path
-    # PEP 3333 strings carry bytes as latin-1; re-encode what needs encoding.
-    return quote(routed.encode("latin-1"), safe="/:@!$&'()*+,;=-._~")
-
-
-def _headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
-    raw = environ.get(RAW_HEADERS_KEY)
-    if raw is not None:
-        return [(str(k), str(v)) for k, v in raw]
-    headers = []
-    for key, value in environ.items():
-        if key.startswith("HTTP_"):
-            name = key[5:]
-        elif key in ("CONTENT_TYPE", "CONTENT_LENGTH") and value:
-            name = key
-        else:
-            continue
-        headers.append(("-".join(part.capitalize() for part in name.split("_")), value))
-    return headers
 
 
 def _body(environ: dict[str, Any]) -> bytes:

@@ -10,6 +10,8 @@ def _regex(pattern: str, any_run: str = ".*", any_char: str = ".") -> str:
     return "".join(any_run if c == "*" else any_char if c == "?" else re.escape(c) for c in pattern)
 
 
+# Policies are evaluated at every request. re's own cache of compiled patterns, shared with moto's
+# many patterns, does not keep these: compiling one again costs more than the rest of the check.
 @lru_cache(maxsize=1024)
 def _compile(pattern: str, ignore_case: bool) -> re.Pattern[str]:
     return re.compile(_regex(pattern), re.DOTALL | (re.IGNORECASE if ignore_case else 0))

@@ -2,36 +2,26 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import Any, Callable, Iterable
 
 from ..engine import Engine, EngineError, FunctionSpec
 from ..gateway import FunctionNotFound, GatewayApp, IntegrationTimedOut, LambdaResult
 from ..gateway.errors import ApiConfigurationError
 from ..gateway.testinvoke import NotFound
 from ..gateway.throttling import ACCOUNT_BURST_LIMIT, ACCOUNT_RATE_LIMIT
+from ..wsgi import json_reply, path_arguments, read_body, signature_of
 from . import moto_link, sigv4
-from .credentials import Credentials, signature_of
+from .credentials import Credentials
 from .read_cache import ReadCache
 from .telemetry import Telemetry
 
-if TYPE_CHECKING:
-    from .sandbox import Sandbox
-
 log = logging.getLogger(__name__)
 
-INVOKE_URL_PATH = r"^/restapis/[^/]+/[^/]+/_user_request_(/.*)?$"
-CREATE_DEPLOYMENT_PATH = r"^/restapis/(?P<api>[^/]+)/deployments/?$"
-CREATE_REST_API_PATH = r"^/restapis/?$"
-# TestInvokeMethod and TestInvokeAuthorizer: the only POSTs to these paths.
-TEST_INVOKE_METHOD_PATH = r"^/restapis/(?P<api>[^/]+)/resources/(?P<resource>[^/]+)/methods/(?P<method>[^/]+)/?$"
-TEST_INVOKE_AUTHORIZER_PATH = r"^/restapis/(?P<api>[^/]+)/authorizers/(?P<authorizer>[^/]+)/?$"
 # API Gateway's integration timeout for REST APIs (raisable on AWS by a quota request only).
 MAX_INTEGRATION_TIMEOUT_S = 29.0
-_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 
 
 class MotoGatewayBackend:
@@ -190,7 +180,7 @@ class MotoGatewayBackend:
         request_body, status, headers, body = self._through_moto(environ)
         start_response(status, headers)
         if status.startswith("2") and _request_region(environ, self.region) == self.region:
-            api_id = environ["PATH_INFO"].split("/")[2]
+            api_id = path_arguments(environ)["api"]
             try:
                 deployment_id = json.loads(body)["id"]
             except (ValueError, KeyError, TypeError):
@@ -225,8 +215,7 @@ class MotoGatewayBackend:
             captured[:] = [status, headers]
             return lambda data: None
 
-        request_body = environ["wsgi.input"].read()
-        environ["wsgi.input"] = io.BytesIO(request_body)
+        request_body = read_body(environ)
         result = self.moto_app(environ, capture)
         try:
             body = b"".join(result)
@@ -256,16 +245,6 @@ def _describe_new_stage(account_id: str, region: str, api_id: str, request_body:
         moto_link.describe_stage(account_id, region, api_id, request["stageName"], request["stageDescription"])
 
 
-def _json_answer(start_response: Callable[..., Any], status: str, document: dict[str, Any],
-                 error_type: str | None = None) -> list[bytes]:
-    body = json.dumps(document).encode()
-    headers = [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-    if error_type:
-        headers.append(("x-amzn-ErrorType", error_type))
-    start_response(status, headers)
-    return [body]
-
-
 def _error_type(payload: bytes) -> str | None:
     try:
         document = json.loads(payload)
@@ -277,8 +256,7 @@ def _error_type(payload: bytes) -> str | None:
 def _request_region(environ: dict[str, Any], default: str) -> str:
     # boto3 signs with the Region it is configured for; that is the Region it created the deployment in.
     signature = signature_of(environ)
-    parts = signature.scope.split("/") if signature else []
-    return parts[1] if len(parts) > 1 else default
+    return signature.region if signature and signature.scope.count("/") else default
 
 
 class SandboxGateway:
@@ -292,52 +270,31 @@ class SandboxGateway:
         """WSGI app for TestInvokeMethod and TestInvokeAuthorizer, run by the gateway on the saved API."""
         if _request_region(environ, self.backend.region) != self.backend.region:
             return self.backend.moto_app(environ, start_response)
-        parts = environ["PATH_INFO"].strip("/").split("/")
+        args = path_arguments(environ)
         try:
-            request = json.loads(environ["wsgi.input"].read() or b"{}")
+            request = json.loads(read_body(environ) or b"{}")
             if not isinstance(request, dict):
                 raise ValueError("not a JSON object")
-            if parts[2] == "authorizers":
-                answer = self.app.gateway.test_invoke_authorizer(parts[1], parts[3], request)
+            if "authorizer" in args:
+                answer = self.app.gateway.test_invoke_authorizer(args["api"], args["authorizer"], request)
             else:
-                answer = self.app.gateway.test_invoke_method(parts[1], parts[3], parts[5], request)
+                answer = self.app.gateway.test_invoke_method(args["api"], args["resource"], args["method"], request)
         except NotFound as error:
-            return _json_answer(start_response, "404 Not Found", {"message": str(error)}, "NotFoundException")
+            return json_reply(start_response, 404, {"message": str(error)}, [("x-amzn-ErrorType", "NotFoundException")])
         except ValueError:
-            return _json_answer(start_response, "400 Bad Request", {"message": "Invalid request body"},
-                                "BadRequestException")
-        return _json_answer(start_response, "200 OK", answer)
+            return json_reply(start_response, 400, {"message": "Invalid request body"},
+                              [("x-amzn-ErrorType", "BadRequestException")])
+        return json_reply(start_response, 200, answer)
 
     def stop(self) -> None:
         """Stop what the backend owns."""
         self.backend.stop()
 
 
-_teaching = threading.Lock()  # two first CloudFormation requests at once must not patch moto twice
-
-
-def _teach_cloudformation() -> None:
-    from . import cloudformation
-
-    with _teaching:
-        cloudformation.install()
-
-
-def mount_gateway(sandbox: "Sandbox") -> SandboxGateway:
-    """Serve invoke URLs on the sandbox and freeze each deployment when it is created."""
+def sandbox_gateway(engine: Engine, credentials: Credentials, region: str, moto_app: Callable[..., Iterable[bytes]],
+                    *, telemetry: Telemetry, generation: Callable[[], int]) -> SandboxGateway:
+    """The gateway over one sandbox account's moto backends, with moto taught API Gateway's answers."""
     moto_link.use_account_throttle_defaults(ACCOUNT_RATE_LIMIT, ACCOUNT_BURST_LIMIT)
-    # CloudFormation builds APIs too (SAM templates, RestApi Body, stages). moto's CloudFormation takes most
-    # of a second to import, so it is taught on the first CloudFormation request rather than at every start.
-    sandbox.front_door.before_requests_to("cloudformation", _teach_cloudformation)
-    front_door = sandbox.front_door
-    backend = MotoGatewayBackend(sandbox.engine, sandbox.credentials, sandbox.region, front_door.moto_app,
-                                 telemetry=sandbox.telemetry, generation=lambda: front_door.changes)
-    gateway = SandboxGateway(backend)
-    # Invoke URLs are public: each method decides its own authorization (NONE, IAM, key, authorizer).
-    sandbox.front_door.mount(_ALL_METHODS, INVOKE_URL_PATH, gateway.app, signed=False)
-    sandbox.front_door.mount(["POST"], CREATE_DEPLOYMENT_PATH, backend.create_deployment_app)
-    sandbox.front_door.mount(["POST"], CREATE_REST_API_PATH, backend.create_rest_api_app)
     moto_link.use_aws_rest_api_patches()
-    sandbox.front_door.mount(["POST"], TEST_INVOKE_METHOD_PATH, gateway.test_invoke_app)
-    sandbox.front_door.mount(["POST"], TEST_INVOKE_AUTHORIZER_PATH, gateway.test_invoke_app)
-    return gateway
+    backend = MotoGatewayBackend(engine, credentials, region, moto_app, telemetry=telemetry, generation=generation)
+    return SandboxGateway(backend)

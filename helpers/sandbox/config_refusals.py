@@ -9,13 +9,13 @@ RULES for its operation may refuse it with the service's own code and words. The
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Mapping
 
+from ..wsgi import read_body
 from . import moto_link
 
 # The services the tutorial uses, by signing name -> model name. S3 (rest-xml, bodies that are
@@ -72,8 +72,7 @@ def refusal_for(service: str, environ: dict[str, Any], account_id: str, region: 
     model_name = SERVICES.get(service)
     if model_name is None:
         return None
-    body = environ["wsgi.input"].read()
-    environ["wsgi.input"] = io.BytesIO(body)
+    body = read_body(environ)
     parsed = moto_link.parse_request(model_name, environ, body)
     if parsed is None:
         return None

@@ -11,26 +11,21 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import parse_qs
 
 from ..engine import FunctionSpec
 from ..gateway.policies import ALLOW, EXPLICIT_DENY, evaluate, service_may_assume
+from ..wsgi import Signature, WSGIApp, json_reply, read_body
 from . import moto_link
-from .credentials import Signature
 from .iam_actions import Request, read_request
+from .read_cache import ReadCache
 from .refusals import error_answer, refuse
 
-# CreateFunction and UpdateFunctionConfiguration: the requests that name a function's role.
-CREATE_FUNCTION_PATH = r"^/2015-03-31/functions/?$"
-CONFIGURATION_PATH = r"^/2015-03-31/functions/[^/]+/configuration/?$"
 _NOT_ASSUMABLE = "The role defined for the function cannot be assumed by Lambda."
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 # Operations AWS serves whatever the caller's policies say.
 _ALWAYS_ALLOWED = frozenset({"sts:GetCallerIdentity"})
 
@@ -61,7 +56,7 @@ class RoleSession:
 class ExecutionRoles:
     """Issues role sessions to the engine's environments and judges the requests signed with them."""
 
-    def __init__(self, account_id: str, region: str) -> None:
+    def __init__(self, account_id: str, region: str, generation: Callable[[], int]) -> None:
         self.account_id = account_id
         self.region = region
         self._lock = threading.Lock()
@@ -69,15 +64,9 @@ class ExecutionRoles:
         self._by_key: dict[str, RoleSession] = {}
         self._streams: set[tuple[str, str]] = set()  # log streams Lambda has created
         self._groups: set[str] = set()
-        # A role's policies as last read, by role ARN, with the generation they were read at: reading them
-        # from moto on every invocation's log delivery cost as much as a tenth of a warm invocation.
-        self._generation = 0
-        self._read: dict[str, tuple[int, list[Any], str | None]] = {}
-
-    def policies_changed(self) -> None:
-        """Called after every request that may have changed IAM (the front door knows which)."""
-        with self._lock:
-            self._generation += 1
+        # Kept until the control plane next writes (`generation` counts the writes): Lambda checks the
+        # role at every invocation's log delivery, and reading it from moto costs a tenth of a warm invocation.
+        self._policies = ReadCache(generation)
 
     # What the engine asks.
 
@@ -120,9 +109,8 @@ class ExecutionRoles:
         """AWS's answer to a request the role may not make, or None when every action it needs is allowed."""
         if _session_token(environ) != session.session_token:
             return refuse(environ, start_response, signature)
-        body = environ["wsgi.input"].read()
-        environ["wsgi.input"].seek(0)
-        region = signature.scope.split("/")[1] if signature.scope.count("/") >= 2 else self.region
+        body = read_body(environ)
+        region = signature.region if signature.scope.count("/") >= 2 else self.region
         request = read_request(environ, body, signature.service, region, self.account_id)
         needed = request.actions()
         if request.prefix == "s3" and request.operation in ("GetObject", "HeadObject") and needed:
@@ -147,17 +135,15 @@ class ExecutionRoles:
         assume it, and passes every other request on (moto itself refuses a role that does not exist)."""
 
         def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-            body = environ["wsgi.input"].read()
-            environ["wsgi.input"].seek(0)
             try:
-                role_arn = json.loads(body or b"{}").get("Role")
+                role_arn = json.loads(read_body(environ) or b"{}").get("Role")
             except (ValueError, AttributeError):
                 role_arn = None
             role = moto_link.role(self.account_id, self.region, role_arn) if isinstance(role_arn, str) else None
             if role is not None and not service_may_assume(_parsed(role.assume_role_policy_document),
                                                            "lambda.amazonaws.com",
                                                            {"aws:sourceaccount": self.account_id}):
-                return _json_error(start_response, "400 Bad Request", "application/json",
+                return _json_error(start_response, 400, "application/json",
                                    {"Type": "User", "message": _NOT_ASSUMABLE},
                                    [("x-amzn-ErrorType", "InvalidParameterValueException")])
             return pass_through(environ, start_response)
@@ -180,50 +166,32 @@ class ExecutionRoles:
     def _policies_and_context(self, session: RoleSession, source_ip: str) -> tuple[list[Any], dict[str, str]]:
         """The role's policies as they are now, and the global condition keys (lower-cased) IAM fills in."""
         # A policy change applies to the next request, as on AWS once it has propagated.
-        with self._lock:
-            generation = self._generation
-            read = self._read.get(session.role_arn)
-        if read is None or read[0] != generation:
-            role = moto_link.role(self.account_id, self.region, session.role_arn)
-            policies = [] if role is None else [_parsed(text) for text in moto_link.role_policy_documents(role)]
-            read = (generation, policies, None if role is None else role.id)
-            with self._lock:
-                self._read[session.role_arn] = read
-        _, policies, role_id = read
-        iso_time, epoch = _clock()
+        role, policies = self._policies.get(session.role_arn, lambda: self._read_role(session.role_arn))
+        now = datetime.now(timezone.utc)
         context = {
             "aws:principalarn": session.role_arn,
             "aws:principalaccount": self.account_id,
             "aws:principaltype": "AssumedRole",
-            "aws:currenttime": iso_time,
-            "aws:epochtime": epoch,
+            "aws:currenttime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "aws:epochtime": str(int(now.timestamp())),
             # The function's SDK calls AWS over HTTPS; here the loopback hop is plain HTTP.
             "aws:securetransport": "true",
             "aws:viaawsservice": "false",
             "lambda:sourcefunctionarn": session.function_arn,
         }
-        if role_id is not None:
-            context["aws:userid"] = f"{role_id}:{session.session_name}"
+        if role is not None:
+            context["aws:userid"] = f"{role.id}:{session.session_name}"
         if source_ip:
             context["aws:sourceip"] = source_ip
         return policies, context
 
 
-_time = (0, "", "")
+    def _read_role(self, role_arn: str) -> tuple[Any, list[Any]]:
+        role = moto_link.role(self.account_id, self.region, role_arn)
+        return role, [] if role is None else [_parsed(text) for text in moto_link.role_policy_documents(role)]
 
 
-def _clock() -> tuple[str, str]:
-    """aws:CurrentTime and aws:EpochTime, formatted once a second."""
-    global _time
-    second = int(time.time())
-    if _time[0] != second:
-        _time = (second, datetime.fromtimestamp(second, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"), str(second))
-    return _time[1], _time[2]
-
-
-@lru_cache(maxsize=512)
 def _parsed(text: str) -> Any:
-    # Keyed by the document's own text, so a changed policy is never served from here.
     try:
         return json.loads(text) if isinstance(text, str) else text
     except ValueError:
@@ -255,22 +223,20 @@ def _access_denied(start_response: Callable[..., Any], request: Request, identit
         code = "AuthorizationError" if request.prefix == "sns" else "AccessDenied"
         return error_answer(start_response, request.protocol, code, message, 403)
     if request.protocol == "rest-json":
-        return _json_error(start_response, "403 Forbidden", "application/json", {"Message": message},
+        return _json_error(start_response, 403, "application/json", {"Message": message},
                            [("x-amzn-ErrorType", "AccessDeniedException")])
     if request.prefix == "dynamodb":
-        return _json_error(start_response, "400 Bad Request", "application/x-amz-json-1.0",
+        return _json_error(start_response, 400, "application/x-amz-json-1.0",
                            {"__type": "com.amazon.coral.service#AccessDeniedException", "Message": message})
     if request.prefix == "sqs":  # JSON, but compatible with its older query protocol's error codes
-        return _json_error(start_response, "403 Forbidden", "application/x-amz-json-1.0",
+        return _json_error(start_response, 403, "application/x-amz-json-1.0",
                            {"__type": "com.amazon.coral.service#AccessDeniedException", "message": message},
                            [("x-amzn-query-error", "AccessDenied;Sender")])
-    return _json_error(start_response, "400 Bad Request", "application/x-amz-json-1.1",
+    return _json_error(start_response, 400, "application/x-amz-json-1.1",
                        {"__type": "AccessDeniedException", "message": message})
 
 
-def _json_error(start_response: Callable[..., Any], status: str, content_type: str, body: dict[str, str],
+def _json_error(start_response: Callable[..., Any], status: int, content_type: str, body: dict[str, str],
                 headers: list[tuple[str, str]] = []) -> list[bytes]:
-    data = json.dumps(body).encode()
-    start_response(status, [("x-amzn-RequestId", str(uuid.uuid4())), ("Content-Type", content_type),
-                            ("Content-Length", str(len(data))), *headers])
-    return [data]
+    return json_reply(start_response, status, body, [("x-amzn-RequestId", str(uuid.uuid4())), *headers],
+                      content_type=content_type)

@@ -3,52 +3,30 @@
 from __future__ import annotations
 
 import logging
-import re
-import threading
-from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
+from ..wsgi import WSGIApp, signature_of
 from . import config_refusals
-from .credentials import Credentials, signature_of
+from .credentials import Credentials
 from .execution_roles import ExecutionRoles
+from .read_cache import ControlPlaneWrites, changes_cached_reads
 from .refusals import error_answer, internal_failure, refuse
+from .routes import Route
 
 log = logging.getLogger(__name__)
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
-
-
-@dataclass(frozen=True)
-class Route:
-    """A data-plane route: requests whose method and path match go to `app`."""
-
-    methods: frozenset[str]
-    path: re.Pattern[str]
-    app: WSGIApp
-    signed: bool
-
-    def matches(self, environ: dict[str, Any]) -> bool:
-        """Does this request belong to the route?"""
-        return environ["REQUEST_METHOD"] in self.methods and bool(self.path.match(environ.get("PATH_INFO", "")))
-
-
-_READS = frozenset({"GET", "HEAD"})
-# The services whose requests can change a role's policies (CloudFormation through a stack's resources).
-_CHANGE_POLICIES = frozenset({"iam", "cloudformation"})
 
 
 class FrontDoor:
     """Routes each request: public data plane, refusals (signature, then configuration), signed data plane, then moto."""
 
-    def __init__(self, credentials: Credentials, moto_app: WSGIApp, roles: ExecutionRoles | None = None) -> None:
+    def __init__(self, credentials: Credentials, moto_app: WSGIApp, roles: ExecutionRoles | None = None,
+                 writes: ControlPlaneWrites | None = None) -> None:
         self.credentials = credentials
         self.moto_app = moto_app
         self.roles = roles  # requests signed by a function's role are judged by its policies
-        self.routes: list[Route] = []
-        # Bumped after every signed request that may write (anything but GET and HEAD), so the data
-        # plane can cache what it reads from moto and know exactly when a cached answer may be stale.
-        # Any service counts: CloudFormation, for one, creates and updates functions and APIs.
-        self.changes = 0
-        self._changes_lock = threading.Lock()  # two writes ending together must bump it twice
+        self.routes: list[Route] = []  # see routes.sandbox_routes
+        # Counted after every write to what the data plane reads, so it can cache those reads.
+        self.writes = writes if writes is not None else ControlPlaneWrites()
         self._before: dict[str, Callable[[], None]] = {}
 
     def before_requests_to(self, service: str, callback: Callable[[], None]) -> None:
@@ -57,7 +35,7 @@ class FrontDoor:
 
     def mount(self, methods: Iterable[str], path: str, app: WSGIApp, *, signed: bool = True) -> None:
         """Serve `path` (a regex on the decoded path) with `app`; unsigned routes do their own auth."""
-        self.routes.append(Route(frozenset(methods), re.compile(path), app, signed))
+        self.routes.append(Route.of(methods, path, app, signed=signed))
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         try:
@@ -89,10 +67,9 @@ class FrontDoor:
         before = self._before.get(service)
         if before is not None:
             before()
+        changes_reads = changes_cached_reads(service, environ)
         try:
-            scope = signature.scope.split("/")
-            found = config_refusals.refusal_for(service, environ, self.credentials.account_id,
-                                                scope[1] if len(scope) > 1 else "")
+            found = config_refusals.refusal_for(service, environ, self.credentials.account_id, signature.region)
             if found is not None:
                 protocol, refusal = found
                 return error_answer(start_response, protocol, refusal.code, refusal.message, refusal.status,
@@ -102,9 +79,6 @@ class FrontDoor:
                     return route.app(environ, start_response)
             return self.moto_app(environ, start_response)
         finally:
-            # After the write, never before: a cache filled while it ran is then already stale.
-            if environ["REQUEST_METHOD"] not in _READS:
-                with self._changes_lock:
-                    self.changes += 1
-                if self.roles is not None and service in _CHANGE_POLICIES:
-                    self.roles.policies_changed()
+            # After the write, never before: a read cached while it ran is then already stale.
+            if changes_reads:
+                self.writes.written()

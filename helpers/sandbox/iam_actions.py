@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
-from ..gateway.request import raw_path
+from ..wsgi import raw_path
 
 # The IAM service prefix, where it differs from the signing name.
 _PREFIXES = {"monitoring": "cloudwatch"}

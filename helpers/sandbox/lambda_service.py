@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import uuid
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
-from urllib.parse import parse_qs
 
 from ..engine import Engine, EngineError, FunctionSpec
+from ..wsgi import json_reply, path_arguments, query_values, read_body, reply, signature_of
 from . import moto_link, sqs_event_source
 from .config_refusals import ACCOUNT_CONCURRENCY, MINIMUM_UNRESERVED
 
-INVOKE_PATH = r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations/?$"
-PROVISIONED_PATH = r"^/2019-09-30/functions/(?P<name>[^/]+)/provisioned-concurrency/?$"
-ACCOUNT_SETTINGS_PATH = r"^/2016-08-19/account-settings/?$"
 # The default limits GetAccountSettings reports (the two code sizes as recorded in AWS's refusals).
 _ACCOUNT_LIMIT = {"TotalCodeSize": 80530636800, "CodeSizeUnzipped": 262144000, "CodeSizeZipped": 52428800}
-_REASONS = {200: "OK", 202: "Accepted", 204: "No Content", 400: "Bad Request", 404: "Not Found",
-            409: "Conflict", 413: "Request Entity Too Large", 429: "Too Many Requests",
-            500: "Internal Server Error", 502: "Bad Gateway"}
 
 
 class LambdaService:
@@ -38,8 +31,8 @@ class LambdaService:
 
     def invoke_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """WSGI app for POST /2015-03-31/functions/{name}/invocations."""
-        name = re.match(INVOKE_PATH, environ["PATH_INFO"]).group("name")
-        qualifier = _query(environ).get("Qualifier")
+        name = path_arguments(environ)["name"]
+        qualifier = query_values(environ).get("Qualifier")
         region = _region(environ)
         arn_region = name.split(":")[3] if name.startswith("arn:") and name.count(":") >= 6 else region
         if arn_region != region:
@@ -54,7 +47,7 @@ class LambdaService:
             return _error(start_response, 404, "ResourceNotFoundException",
                           {"Type": "User", "Message": f"Function not found: {arn}"})
         spec = moto_link.function_spec(*found)
-        payload = _body(environ)
+        payload = read_body(environ)
         headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
         try:
             result = self.engine.invoke(
@@ -87,8 +80,8 @@ class LambdaService:
 
     def provisioned_app(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         """WSGI app for /2019-09-30/functions/{name}/provisioned-concurrency (Put, Get, Delete, List)."""
-        name = re.match(PROVISIONED_PATH, environ["PATH_INFO"]).group("name")
-        query = _query(environ)
+        name = path_arguments(environ)["name"]
+        query = query_values(environ)
         method = environ["REQUEST_METHOD"]
         region = _region(environ)
         if method == "GET" and query.get("List") == "ALL":
@@ -107,7 +100,7 @@ class LambdaService:
         key = (spec.function_name, qualifier)
         if method == "PUT":
             # The model's constraints (an integer, at least 1) were checked on the way in (config_refusals).
-            requested = json.loads(_body(environ) or b"{}").get("ProvisionedConcurrentExecutions")
+            requested = json.loads(read_body(environ) or b"{}").get("ProvisionedConcurrentExecutions")
             refusal = self._concurrency_refusal(spec, qualifier, requested, region)
             if refusal is not None:
                 return _error(start_response, 400, "InvalidParameterValueException", refusal)
@@ -190,22 +183,10 @@ def _invoked_arn(spec: FunctionSpec, qualifier: str | None) -> str:
     return f"{spec.function_arn}:{qualifier}" if qualifier and qualifier != "$LATEST" else spec.invoked_arn
 
 
-def _query(environ: dict[str, Any]) -> dict[str, str]:
-    return {k: v[-1] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
-
-
 def _region(environ: dict[str, Any]) -> str:
     # The signing scope carries the Region the client is configured for.
-    match = re.search(r"Credential=[^/]+/\d+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
-    return match.group(1) if match else "us-east-1"
-
-
-def _body(environ: dict[str, Any]) -> bytes:
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        length = 0
-    return environ["wsgi.input"].read(length) if length else b""
+    signature = signature_of(environ)
+    return (signature.region if signature else "") or "us-east-1"
 
 
 def _now() -> str:
@@ -213,17 +194,15 @@ def _now() -> str:
 
 
 def _respond(start_response: Callable[..., Any], status: int, headers: list[tuple[str, str]], body: bytes) -> list[bytes]:
-    headers = [*headers, ("Content-Length", str(len(body)))]
     if not any(k.lower() == "x-amzn-requestid" for k, _ in headers):
-        headers.append(("x-amzn-RequestId", str(uuid.uuid4())))
-    start_response(f"{status} {_REASONS.get(status, 'Unknown')}", headers)
-    return [body]
+        headers = [*headers, ("x-amzn-RequestId", str(uuid.uuid4()))]
+    return reply(start_response, status, body, headers)
 
 
 def _json(start_response: Callable[..., Any], status: int, document: dict[str, Any]) -> list[bytes]:
-    return _respond(start_response, status, [("Content-Type", "application/json")], json.dumps(document).encode())
+    return json_reply(start_response, status, document, [("x-amzn-RequestId", str(uuid.uuid4()))])
 
 
 def _error(start_response: Callable[..., Any], status: int, error_type: str, body: dict[str, Any]) -> list[bytes]:
-    headers = [("Content-Type", "application/json"), ("x-amzn-ErrorType", error_type)]
-    return _respond(start_response, status, headers, json.dumps(body).encode())
+    return json_reply(start_response, status, body,
+                      [("x-amzn-ErrorType", error_type), ("x-amzn-RequestId", str(uuid.uuid4()))])

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import uuid
 from typing import Any, Callable
 from xml.sax.saxutils import escape
 
-from .credentials import Signature
+from ..wsgi import Signature, json_reply, reply
 
 # (code, message, status) per protocol family, as AWS answers them.
 _FOREIGN = {
@@ -22,8 +21,6 @@ _UNSIGNED = {
     "ec2": ("MissingAuthenticationToken", "Request is missing Authentication Token", 401),
     "s3": ("AccessDenied", "Access Denied", 403),
 }
-_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict",
-            413: "Request Entity Too Large", 500: "Internal Server Error"}
 
 
 def protocol_of(environ: dict[str, Any], signature: Signature | None) -> str:
@@ -89,14 +86,12 @@ def error_answer(start_response: Callable[..., Any], protocol: str, code: str, m
         headers += [("Content-Type", "application/cbor"), ("smithy-protocol", "rpc-v2-cbor")]
     elif protocol == "rest-json":
         # Lambda and API Gateway: the code in x-amzn-ErrorType, the body a message (Lambda adds "Type").
-        body = json.dumps({**(fields or {}), "message": message}).encode()
-        headers += [("Content-Type", "application/json"), ("x-amzn-ErrorType", code)]
+        return json_reply(start_response, status, {**(fields or {}), "message": message},
+                          [*headers, ("x-amzn-ErrorType", code)])
     else:
-        body = json.dumps({"__type": code, "message": message}).encode()
-        headers += [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)]
-    headers.append(("Content-Length", str(len(body))))
-    start_response(f"{status} {_REASONS[status]}", headers)
-    return [body]
+        return json_reply(start_response, status, {"__type": code, "message": message},
+                          [*headers, ("x-amzn-ErrorType", code)], content_type="application/x-amz-json-1.1")
+    return reply(start_response, status, body, headers)
 
 
 def _cbor_text_map(values: dict[str, str]) -> bytes:

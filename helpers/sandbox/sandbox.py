@@ -12,12 +12,14 @@ from urllib.parse import quote
 from ..engine import Engine
 from . import aws_guard, deferred_imports, moto_link
 from .alarms import AlarmEvaluator
-from .apigateway_backend import mount_gateway
+from .apigateway_backend import sandbox_gateway
 from .credentials import Credentials
-from .execution_roles import CONFIGURATION_PATH, CREATE_FUNCTION_PATH, ExecutionRoles
+from .execution_roles import ExecutionRoles
 from .front_door import FrontDoor
-from .lambda_service import ACCOUNT_SETTINGS_PATH, INVOKE_PATH, PROVISIONED_PATH, LambdaService
+from .lambda_service import LambdaService
 from .process_env import owners, sandbox_variables
+from .read_cache import ControlPlaneWrites
+from .routes import sandbox_routes
 from .server import LOOPBACK, LoopbackServer
 from .telemetry import Telemetry
 
@@ -28,6 +30,7 @@ _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d$")
 # notebook drops its variable.
 _running: "set[Sandbox]" = set()
 _running_lock = threading.Lock()
+_teaching = threading.Lock()  # two first CloudFormation requests at once must not patch moto twice
 # Before any cell can make a boto3 client, so every client carries the guard.
 aws_guard.install()
 
@@ -44,8 +47,10 @@ class Sandbox:
         self._stop_lock = threading.Lock()
         self._boto_session: Any = None
         deferred_imports.defer_unused_imports()  # before moto's imports pull them in
-        self.roles = ExecutionRoles(self.credentials.account_id, region)
-        self.front_door = FrontDoor(self.credentials, _moto_app(), self.roles)
+        # The writes to what the data plane reads (functions, APIs, roles), counted so it can cache those reads.
+        writes = ControlPlaneWrites()
+        self.roles = ExecutionRoles(self.credentials.account_id, region, generation=writes)
+        self.front_door = FrontDoor(self.credentials, _moto_app(), self.roles, writes)
         self._server = LoopbackServer(self.front_door)
         self.endpoint_url = f"http://{LOOPBACK}:{self._server.port}"
         account = self.credentials.account_id
@@ -61,14 +66,15 @@ class Sandbox:
             idle_timeout=idle_timeout,
             roles=self.roles,
         )
-        self.lambda_service = LambdaService(self.engine, account, self.front_door.moto_app)
-        self.front_door.mount(["POST"], INVOKE_PATH, self.lambda_service.invoke_app)
-        self.front_door.mount(["PUT", "GET", "DELETE"], PROVISIONED_PATH, self.lambda_service.provisioned_app)
-        role_check = self.roles.assumable_role_check(self.front_door.moto_app)
-        self.front_door.mount(["POST"], CREATE_FUNCTION_PATH, role_check)
-        self.front_door.mount(["PUT"], CONFIGURATION_PATH, role_check)
-        self.front_door.mount(["GET"], ACCOUNT_SETTINGS_PATH, self.lambda_service.account_settings_app)
-        self.gateway = mount_gateway(self)
+        moto_app = self.front_door.moto_app
+        self.lambda_service = LambdaService(self.engine, account, moto_app)
+        self.gateway = sandbox_gateway(self.engine, self.credentials, region, moto_app, telemetry=self.telemetry,
+                                       generation=writes)
+        self.front_door.routes += sandbox_routes(self.gateway, self.lambda_service,
+                                                 self.roles.assumable_role_check(moto_app))
+        # CloudFormation builds functions and APIs too (SAM templates, RestApi Body, stages). moto's CloudFormation
+        # takes most of a second to import, so it is taught on the first CloudFormation request, not at every start.
+        self.front_door.before_requests_to("cloudformation", _teach_cloudformation)
         moto_link.route_invocations(account, self.lambda_service.run_for_moto)
         moto_link.serve_alarm_history()
         moto_link.keep_logging_config()
@@ -180,6 +186,13 @@ def any_running() -> bool:
     """Is a sandbox running in this process?"""
     with _running_lock:
         return bool(_running)
+
+
+def _teach_cloudformation() -> None:
+    from . import cloudformation
+
+    with _teaching:
+        cloudformation.install()
 
 
 def _moto_app() -> Any:
