@@ -23,7 +23,7 @@ from urllib.parse import unquote_to_bytes
 
 import h11
 
-from ..gateway.request import RAW_HEADERS_KEY  # the headers exactly as sent (case, repeats)
+from ..wsgi import RAW_HEADERS_KEY  # the headers exactly as sent (case, repeats)
 
 LOOPBACK = "127.0.0.1"
 # Bodies are read whole before the app runs; beyond this, the request is refused (413).
