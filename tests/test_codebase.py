@@ -17,7 +17,6 @@ OVER_THE_LIMIT = {
     "helpers/engine/engine.py",  # being split
     "helpers/engine/bootstrap.py",  # being split
     "helpers/engine/environment.py",  # being split
-    "helpers/sandbox/server.py",  # being split
 }
 
 

@@ -10,7 +10,6 @@ import time
 from dataclasses import dataclass
 from typing import Callable, Mapping, Sequence
 
-from .. import cpu_affinity
 from . import logs, procfs
 from .errors import ServiceException, platform_error
 from .interpreters import Interpreter
@@ -146,8 +145,6 @@ class ExecutionEnvironment:
                 failure: OSError | None = e
             else:
                 failure = None
-                # A request thread runs on one CPU, and the worker inherited that: give it them all.
-                cpu_affinity.share_process_cpus(self._process.pid)
                 # exec() passes the spawning process's high-water mark on to the worker's rusage: read ours
                 # after the spawn, and a worker peak above it can only be the worker's own.
                 self._inherited_peak = procfs.rusage_peak(resource.getrusage(resource.RUSAGE_SELF)) or 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import socket
@@ -159,6 +160,18 @@ def test_stop_is_idempotent_and_closes_the_port(no_leaks):
     assert not box.running
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", port), timeout=1)
+
+
+def test_the_collector_skips_the_startup_heap_only_while_a_sandbox_runs(no_leaks):
+    first, second = sandbox_module.start(), sandbox_module.start()
+    try:
+        assert gc.get_freeze_count() > 0  # moto's modules: a full collection need not scan them
+        first.stop()
+        assert gc.get_freeze_count() > 0  # the other sandbox still serves
+    finally:
+        first.stop()
+        second.stop()
+    assert gc.get_freeze_count() == 0  # stopped: garbage among those objects is collectable again
 
 
 def test_an_idle_keep_alive_connection_does_not_block_stop(no_leaks):
