@@ -9,23 +9,13 @@ import sys
 import threading
 import urllib.request
 
-import boto3
 import pytest
 
 from helpers import cpu_affinity
-from tests.test_lambda_service import deploy
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
     reason="CPU affinity is Linux's, and pinning needs more than one CPU to mean anything")
-
-AFFINITY = """\
-import os
-
-def lambda_handler(event, context):
-    return sorted(os.sched_getaffinity(0))
-"""
-
 
 def test_current_cpu_is_the_one_the_thread_runs_on():
     seen = {}
@@ -55,13 +45,6 @@ def test_request_threads_run_on_one_cpu_and_the_caller_keeps_its_own(serve):
         assert len(cpus) == 1 and cpus[0] in before
     assert os.sched_getaffinity(0) == before
     assert os.sched_getaffinity(os.getpid()) == before
-
-
-def test_a_worker_started_by_a_request_thread_may_use_every_cpu(sandbox):
-    # The cold start runs on the pinned thread serving the Invoke call, and the worker inherits its CPU.
-    deploy("affinity", AFFINITY)
-    result = boto3.client("lambda").invoke(FunctionName="affinity")
-    assert json.loads(result["Payload"].read()) == sorted(os.sched_getaffinity(os.getpid()))
 
 
 def test_sharing_with_a_process_that_is_gone_is_not_an_error():
