@@ -45,6 +45,7 @@ class ExecutionEnvironment:
                               task_root, self.log.write)
         self._on_exit = on_exit
         self._current: Invocation | None = None  # the invocation the runtime has been given, until it ends
+        self._end: RuntimeEnded | None = None  # how the worker ended, once it has been reaped
         self._spawned = 0.0
         self._init_ms: float | None = None  # the init phase's length, for an on-demand environment's first REPORT
         self._ended = threading.Event()
@@ -111,6 +112,8 @@ class ExecutionEnvironment:
         invocation.deadline_ms = logs.now_ms() + int(self.spec.timeout * 1000)
         self._report.start(invocation.request_id, invocation.log_tail)
         self._current = invocation
+        if self._end is not None:  # the worker ended between two invocations, before this one was handed over
+            settle(invocation.future, exception=self._end)
         self._endpoint.submit(invocation)
         try:
             result = self._result(invocation)
@@ -177,6 +180,7 @@ class ExecutionEnvironment:
         """The worker never took this invocation: its init failed, it crashed, or it ran out of time."""
         initialized = self._endpoint.initialized
         failure = initialized.exception() if initialized.done() and not initialized.cancelled() else None
+        init_over = initialized.done() and failure is None  # and then it was stopped, before it could run this
         self._kill_and_wait()
         finished = time.monotonic()
         if isinstance(failure, InitError):
@@ -189,7 +193,7 @@ class ExecutionEnvironment:
             payload = platform_error(error_type, f"RequestId: {invocation.request_id} Error: "
                                                  f"Task timed out after {self.spec.timeout:.2f} seconds")
         init_ms = None
-        if failure is not None or not initialized.done():
+        if not init_over:
             init_ms = (finished - self._spawned) * 1000
             self._report.init_failed(init_ms, error_type)
         self._report.start(invocation.request_id, invocation.log_tail)
@@ -220,7 +224,7 @@ class ExecutionEnvironment:
         self._endpoint.close()
         # However it ended (a MemoryError, a crash, even exit 0), a worker that went past MemorySize did
         # so first, and there AWS's cgroup would have killed it.
-        ended = RuntimeEnded(exit_reason(-signal.SIGKILL if self._memory.seen(peak) else returncode))
+        self._end = ended = RuntimeEnded(exit_reason(-signal.SIGKILL if self._memory.seen(peak) else returncode))
         self.lifecycle.stop()
         settle(self._endpoint.initialized, exception=ended)
         current = self._current

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 from engine_support import invoke_json, make_spec, process_gone, wait_until
 
-from helpers.engine import Engine, environment
+from helpers.engine import Engine
 from helpers.engine.invocation import Invocation, RuntimeResult, new_ids
 from helpers.engine.runtime_api import RuntimeAPIEndpoint
 from helpers.sandbox import invoke_api
@@ -125,11 +125,10 @@ def test_a_worker_that_exits_right_after_posting(custom_engine, recorder):
     assert invoke_json(custom_engine, spec)[0].cold_start
 
 
-def test_no_next_request_within_the_init_limit_times_out(custom_engine, monkeypatch):
-    monkeypatch.setattr(environment, "INIT_TIMEOUT", 1.0)
-    spec = make_spec("", timeout=3)
+def test_a_runtime_that_never_asks_for_its_next_invocation_times_out(custom_engine):
+    spec = make_spec("", timeout=1)
     _, body = invoke_json(custom_engine, spec, {"how": "hang-before-next"})
-    result, error = invoke_json(custom_engine, spec)  # reads the connection for a GET /next that never comes
+    result, error = invoke_json(custom_engine, spec)  # queued for a GET /next that never comes
     assert (result.function_error, error["errorType"]) == ("Unhandled", "Sandbox.Timedout")
     assert process_gone(body["pid"]) and custom_engine.environments() == []
 

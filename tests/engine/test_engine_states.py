@@ -5,6 +5,7 @@ import threading
 import pytest
 from engine_support import invoke_json, make_spec, wait_until
 
+from helpers.engine import environment
 from helpers.engine.lifecycle import TRANSITIONS, IllegalTransition, Lifecycle, State
 
 OK = "def handler(event, context):\n    return 'ok'\n"
@@ -111,3 +112,11 @@ def test_a_provisioned_environment_is_idle_once_initialized(engine, journeys):
     wait_until(lambda: journeys()[0][-1] is State.ENDED)
     assert journeys() == [[State.STARTING, State.INITIALIZING, State.IDLE, State.BUSY, State.IDLE, State.STOPPING,
                            State.ENDED]]
+
+
+def test_an_init_phase_over_its_limit(engine, journeys, monkeypatch):
+    monkeypatch.setattr(environment, "INIT_TIMEOUT", 1.0)
+    result, error = invoke_json(engine, make_spec("import time\ntime.sleep(30)\n" + OK, timeout=3))
+    assert (error["errorType"], result.cold_start) == ("Sandbox.Timedout", True)
+    assert engine.environments() == []
+    assert journeys() == [[State.STARTING, State.INITIALIZING, State.STOPPING, State.ENDED]]
