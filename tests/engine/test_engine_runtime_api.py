@@ -20,7 +20,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from engine_support import invoke_json, make_spec, process_gone, wait_until
+
+from tests.support import invoke_json, make_spec, process_gone, wait_until
 
 from helpers.engine import Engine
 from helpers.engine.invocation import Invocation, RuntimeResult, new_ids

@@ -3,7 +3,7 @@
 import threading
 
 import pytest
-from engine_support import invoke_json, make_spec, wait_until
+from tests.support import invoke_json, make_spec, wait_until
 
 from helpers.engine import environment
 from helpers.engine.lifecycle import TRANSITIONS, IllegalTransition, Lifecycle, State
