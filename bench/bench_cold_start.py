@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from helpers.engine import Engine, FunctionSpec, interpreters  # noqa: E402
-from helpers.engine.engine import WORKER_FLAGS  # noqa: E402
+from helpers.engine.worker_launch import WORKER_FLAGS  # noqa: E402
 from helpers.engine.runtime_site import build_runtime_site  # noqa: E402
 
 # The console's hello-world blueprint.

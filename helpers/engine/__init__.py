@@ -1,9 +1,10 @@
 """The Lambda execution engine: runs Python handlers in worker processes the way AWS Lambda does."""
 
-from .engine import Engine, EnvironmentInfo, InvokeResult
+from .engine import Engine
 from .errors import (EngineError, InvalidParameterValueException, InvalidRequestContentException,
                      InvalidRuntimeException, InvalidZipFileException, RequestEntityTooLargeException,
                      ServiceException, TooManyRequestsException)
+from .results import EnvironmentInfo, InvokeResult
 from .spec import FunctionSpec
 
 __all__ = [

@@ -85,138 +85,39 @@ def log_error(error):
     sys.stdout.write("\r".join(lines) + "\n")
 
 
-class WorkerState:
-    """What the worker tells the engine with each result, so the engine need not look from outside.
-
-    The engine's thread that waits for a result would otherwise read /proc/<pid>/status for the
-    peak memory and poll the output pipe, two system calls on every invocation, each handing the
-    engine's GIL to another thread under load. Here they cost the worker, on a core of its own.
-    Only this runtime sends the two headers; for any other (awslambdaric) the engine looks itself.
-    """
-
-    def __init__(self, output_fd=1):
-        try:
-            self._status = os.open("/proc/self/status", os.O_RDONLY | os.O_CLOEXEC)
-        except OSError:
-            self._status = None  # not Linux: memory is not reported
-        # The output pipe itself, whatever the handler later does to file descriptor 1.
-        try:
-            self._output = os.dup(output_fd)
-        except OSError:
-            self._output = None
-        self._ioctl = None
-        self._faults = None  # the process's page faults so far, once load() has run (see headers())
-        self._peak = None
-        self._faults_at_peak = None
-
-    def load(self):
-        """Import what counting the pipe's bytes and the page faults needs, once, while the engine has
-        the first result.
-
-        fcntl, termios and resource cost about a millisecond to import; at start-up that would be on
-        every cold start.
-        """
-        if self._ioctl is None and self._output is not None:
-            try:
-                import fcntl
-                import termios
-            except ImportError:
-                self._output = None
-            else:
-                self._ioctl = lambda: int.from_bytes(fcntl.ioctl(self._output, termios.FIONREAD, b"\0\0\0\0"),
-                                                     sys.byteorder)
-        if self._faults is None and self._status is not None:
-            try:
-                import resource
-            except ImportError:
-                return
-            self._faults = lambda: _page_faults(resource.getrusage(resource.RUSAGE_SELF))
-
-    def headers(self):
-        """The worker's peak resident memory (VmHWM) and the bytes of output still in the pipe, as known."""
-        headers = {}
-        if self._status is not None:
-            peak = self._read_peak()
-            if peak is not None:
-                headers["Sandbox-Peak-Rss"] = peak
-        if self._ioctl is not None:
-            try:
-                headers["Sandbox-Output-Pending"] = self._ioctl()
-            except OSError:
-                self._ioctl = self._output = None
-        return headers
-
-    def _read_peak(self):
-        """VmHWM, read again only if the process has taken a page fault since it was last read.
-
-        Reading /proc/self/status costs the kernel most of 10 µs, on every invocation's way back.
-        Resident memory grows only by faulting pages in (populating a mapping or locking it faults
-        them in too, and counts), so with no new fault the high-water mark cannot have moved; a warm
-        handler that allocates nothing new takes none.
-        """
-        faults = self._faults() if self._faults is not None else None
-        if faults is not None and faults == self._faults_at_peak:
-            return self._peak
-        try:
-            data = os.pread(self._status, 4096, 0)
-            start = data.index(b"VmHWM:")
-            self._peak = int(data[start + 6:data.index(b"\n", start)].split()[0]) * 1024
-        except (OSError, ValueError, IndexError):
-            self._peak = None  # not said: the engine reads it from outside
-        self._faults_at_peak = faults  # counted before the read: a fault during it is seen next time
-        return self._peak
-
-
-def _page_faults(usage):
-    return usage.ru_minflt + usage.ru_majflt
-
-
 class RuntimeClient:
     """Keep-alive HTTP/1.1 over one loopback connection to the engine's Runtime API."""
 
     def __init__(self, address):
         host, _, port = address.rpartition(":")
         self._address = address
-        self._state = WorkerState()
         self._sock = _socket.socket(_socket.AF_INET, _socket.SOCK_STREAM)
         self._sock.setsockopt(_socket.IPPROTO_TCP, _socket.TCP_NODELAY, 1)
         self._sock.connect((host, int(port)))
         self._buffer = bytearray()
-        self._next = self._request("GET", API + "/invocation/next")
 
-    def next(self, result=b""):
-        """Post the last invocation's result (a request from response() or error()), then long-poll for
-        the next invocation: (lower-cased headers, event body).
+    def next(self):
+        """Long-poll for the next invocation: (lower-cased headers, event body)."""
+        return self._call("GET", API + "/invocation/next")
 
-        Both requests leave in one write (HTTP/1.1 pipelining): the platform learns the result and
-        that the runtime is ready for more at once, without a round trip in between.
-        """
-        self._sock.sendall(result + self._next)
-        if result:
-            self._state.load()
-            self._read_response()
-        return self._read_response()
+    def post_response(self, request_id, body, content_type):
+        self._call("POST", f"{API}/invocation/{request_id}/response", body, {"Content-Type": content_type})
 
-    def response(self, request_id, body, content_type):
-        return self._request("POST", f"{API}/invocation/{request_id}/response", body,
-                             {"Content-Type": content_type, **self._state.headers()})
+    def post_error(self, request_id, error):
+        self._post_error(f"{API}/invocation/{request_id}/error", error)
 
-    def error(self, request_id, error):
-        return self._error(f"{API}/invocation/{request_id}/error", error, self._state.headers())
+    def post_init_error(self, error):
+        self._post_error(API + "/init/error", error)
 
-    def init_failed(self, error):
-        self._sock.sendall(self._error(API + "/init/error", error))
-        self._read_response()
-
-    def _error(self, path, error, headers=None):
+    def _post_error(self, path, error):
         body = json.dumps(error, ensure_ascii=ENSURE_ASCII).encode()
-        return self._request("POST", path, body, {"Lambda-Runtime-Function-Error-Type": error["errorType"],
-                                                  **(headers or {})})
+        self._call("POST", path, body, {"Lambda-Runtime-Function-Error-Type": error["errorType"]})
 
-    def _request(self, method, path, body=b"", headers=None):
+    def _call(self, method, path, body=b"", headers=None):
         head = [f"{method} {path} HTTP/1.1", f"Host: {self._address}", f"Content-Length: {len(body)}"]
         head += [f"{name}: {value}" for name, value in (headers or {}).items()]
-        return ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
+        self._sock.sendall(("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body)
+        return self._read_response()
 
     def _read_response(self):
         while (end := self._buffer.find(b"\r\n\r\n")) < 0:
@@ -229,15 +130,13 @@ class RuntimeClient:
             headers[name.strip().lower()] = value.strip()
         length = int(headers.get("content-length", 0))
         while len(self._buffer) < length:
-            self._receive(length - len(self._buffer))
+            self._receive()
         body = bytes(self._buffer[:length])
         del self._buffer[:length]
         return headers, body
 
-    def _receive(self, size=0):
-        # Small reads by default: recv() allocates its whole size first, and 1 MB would cost an mmap,
-        # a mremap and a munmap on every read. A large body is read in reads as large as it is.
-        chunk = self._sock.recv(max(size, 1 << 16))
+    def _receive(self):
+        chunk = self._sock.recv(1 << 16)
         if not chunk:
             raise ConnectionError("the Runtime API closed the connection")
         self._buffer += chunk
@@ -354,7 +253,7 @@ def marshal(response):
 
 
 def invoke(client, handler, headers, body):
-    """Run one invocation; the request that posts its result or error."""
+    """Run one invocation and post its result or error."""
     global _request_id
     _request_id = request_id = headers["lambda-runtime-aws-request-id"]
     if headers.get("lambda-runtime-trace-id"):
@@ -373,9 +272,10 @@ def invoke(client, handler, headers, body):
     except Exception as e:
         error = make_error(str(e), type(e).__name__, stack_trace(e.__traceback__), request_id)
     else:
-        return client.response(request_id, result, content_type)
+        client.post_response(request_id, result, content_type)
+        return
     log_error(error)
-    return client.error(request_id, error)
+    client.post_error(request_id, error)
 
 
 def install_log_handler(logging):
@@ -484,12 +384,11 @@ def main():
     except Exception as e:
         error = make_error(str(e), type(e).__name__, stack_trace(e.__traceback__))
     else:
-        result = b""
         while True:
-            headers, body = client.next(result)
-            result = invoke(client, handler, headers, body)
+            headers, body = client.next()
+            invoke(client, handler, headers, body)
     log_error(error)
-    client.init_failed(error)
+    client.post_init_error(error)
     os._exit(1)
 
 

@@ -1,9 +1,8 @@
-"""The Lambda data plane: pools of execution environments per function version, and the Invoke API's rules."""
+"""The Lambda data plane: pools of execution environments per function version, and their monitor."""
+
+from __future__ import annotations
 
 import atexit
-import base64
-import binascii
-import json
 import logging
 import os
 import shutil
@@ -12,61 +11,28 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from dataclasses import dataclass
-from typing import Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Mapping, Protocol, Sequence
 
 from . import interpreters, metrics
-from .environment import ExecutionEnvironment, Outcome
-from .errors import (EngineError, InvalidParameterValueException, InvalidRequestContentException,
-                     InvalidRuntimeException, RequestEntityTooLargeException, ServiceException,
-                     TooManyRequestsException)
+from .errors import EngineError, InvalidRuntimeException, ServiceException, TooManyRequestsException
 from .event_queue import EventQueue
+from .invocation import Invocation, new_ids
+from .lifecycle import ON_DEMAND, PROVISIONED, State
 from .logs import LogSink
 from .metrics import MetricSink
-from .runtime_api import Invocation, new_ids
-from .runtime_site import build_runtime_site
+from .pool import Pool, held
+from .reporting import Outcome
+from .results import EnvironmentInfo, InvokeResult
 from .spec import FunctionSpec
 from .task_root import TaskRoots
+from .worker_launch import worker_command, worker_environment
 
-SYNC_PAYLOAD_LIMIT = 6291456  # 6 MB, RequestResponse
-ASYNC_PAYLOAD_LIMIT = 1048576  # 1 MB, Event (raised from 256 KB in 2025)
+if TYPE_CHECKING:
+    from .environment import ExecutionEnvironment
+
 EVENT_RETRY_WINDOW = 60.0  # seconds a throttled Event invocation is retried (AWS: up to 6 hours)
-ON_DEMAND = "on-demand"
-PROVISIONED = "provisioned-concurrency"
-# Isolated (no site-packages, no PYTHON* variables, no user site directory) and unbuffered, so every
-# print() reaches the log before the handler returns.
-WORKER_FLAGS = ("-I", "-S", "-u")
-BOOTSTRAP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "bootstrap.py")
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class InvokeResult:
-    """What the Invoke API returns, plus what a notebook wants to show about the run."""
-
-    status_code: int  # 200 RequestResponse, 202 Event, 204 DryRun
-    payload: bytes
-    function_error: str | None  # "Unhandled" when the function failed
-    log_result: str | None  # base64 of the last 4 KB of the log, with LogType=Tail
-    executed_version: str
-    cold_start: bool
-    init_duration_ms: float | None
-    duration_ms: float
-    request_id: str
-
-
-@dataclass(frozen=True)
-class EnvironmentInfo:
-    """A snapshot of one execution environment, for tests and notebooks."""
-
-    function_arn: str
-    version: str
-    pid: int | None
-    state: str  # initializing, idle, busy, dead
-    invocations: int
-    init_type: str  # on-demand or provisioned-concurrency
-    log_stream_name: str
 
 
 class ExecutionRoles(Protocol):
@@ -77,59 +43,6 @@ class ExecutionRoles(Protocol):
 
     def may_write_logs(self, spec: FunctionSpec, group: str, stream: str) -> bool:
         """Whether the role lets Lambda deliver the function's log events to this group and stream now."""
-
-
-class _Pool:
-    """The environments of one function version, all built from its current spec (or retiring)."""
-
-    def __init__(self, spec: FunctionSpec):
-        self.spec = spec
-        self.environments: list[ExecutionEnvironment] = []
-        self.provisioned = 0
-        self.provisioned_failure: str | None = None
-
-    def take_idle(self) -> ExecutionEnvironment | None:
-        """A warm environment: provisioned ones first, then the most recently used, so extras idle out."""
-        idle = [env for env in self.environments if not env.busy and not env.retiring and env.initialized]
-        provisioned = [env for env in idle if env.init_type == PROVISIONED]
-        if provisioned:
-            return provisioned[0]
-        return max(idle, key=lambda env: env.idle_since, default=None)
-
-    def live_provisioned(self) -> list[ExecutionEnvironment]:
-        return [env for env in self.environments if env.init_type == PROVISIONED and not env.retiring and env.alive]
-
-
-def _check_runtime(spec: FunctionSpec) -> None:
-    if not spec.runtime.startswith("python3"):
-        raise InvalidRuntimeException(
-            f"The runtime {spec.runtime} is not available in this sandbox, which runs Python functions only.")
-
-
-def _event_payload(payload: bytes, is_json: bool) -> bytes:
-    if not payload:
-        return b"{}"  # an Invoke without a payload delivers an empty object
-    if is_json:
-        return payload
-    try:
-        json.loads(payload)
-    except ValueError as e:
-        raise InvalidRequestContentException(
-            f"Could not parse request body into json: Could not parse payload into json: {e}") from e
-    return payload
-
-
-def _client_context_json(client_context: str | None) -> str | None:
-    """The Invoke API's base64 ClientContext as the one-line JSON the Runtime API header carries."""
-    if client_context is None:
-        return None
-    try:
-        value = json.loads(base64.b64decode(client_context, validate=True))
-    except (ValueError, binascii.Error) as e:
-        raise InvalidRequestContentException("Client context must be a valid Base64-encoded JSON object.") from e
-    if not isinstance(value, dict):
-        raise InvalidRequestContentException("Client context must be a valid Base64-encoded JSON object.")
-    return json.dumps(value)
 
 
 class Engine:
@@ -161,7 +74,7 @@ class Engine:
         self._workers: dict[str, tuple[interpreters.Interpreter, list[str]]] = {}  # per runtime
         self._task_roots = TaskRoots(os.path.join(self._dir, "task"))
         self._lock = threading.Lock()
-        self._pools: dict[tuple[str, str], _Pool] = {}
+        self._pools: dict[tuple[str, str], Pool] = {}
         self._busy: Counter[str] = Counter()  # environments running an invocation, per function ARN
         self._stopped = False
         self._stopping = threading.Event()
@@ -170,33 +83,41 @@ class Engine:
         self._monitor.start()
         atexit.register(self.stop)
 
-    # The Invoke API.
+    # Running functions. What the Invoke API accepts (payload, invocation type, client context) is
+    # checked before a request gets here, by the Lambda service (helpers.sandbox.invoke_api).
 
-    def invoke(self, spec: FunctionSpec, payload: bytes, *, invocation_type: str = "RequestResponse",
-               log_type: str = "None", client_context: str | None = None,
-               invoked_function_arn: str | None = None, payload_is_json: bool = False) -> InvokeResult:
-        """Invoke a function version; `client_context` is the Invoke API's base64 ClientContext.
-
-        The Invoke API refuses a payload that is not JSON, so it is parsed to check; a caller that
-        serialized the payload itself (an integration building the event) says `payload_is_json`.
-        """
+    def check(self, spec: FunctionSpec) -> None:
+        """Raise the error Lambda answers with when it cannot run `spec` at all (engine stopped, runtime missing)."""
         self._check_running()
-        _check_runtime(spec)
-        limit = ASYNC_PAYLOAD_LIMIT if invocation_type == "Event" else SYNC_PAYLOAD_LIMIT
-        if len(payload) > limit:
-            raise RequestEntityTooLargeException(limit, len(payload), invocation_type)
+        if not spec.runtime.startswith("python3"):
+            raise InvalidRuntimeException(
+                f"The runtime {spec.runtime} is not available in this sandbox, which runs Python functions only.")
+
+    def invoke(self, spec: FunctionSpec, event: bytes, *, invoked_function_arn: str | None = None,
+               client_context: str | None = None, log_tail: bool = False,
+               payload_is_json: bool = True) -> InvokeResult:
+        """Run a function version on `event` (JSON, delivered as it is) and wait for the result.
+
+        `client_context` is the JSON the Runtime API hands on; `log_tail` asks for LogType=Tail's log.
+        The engine never parses the event: `payload_is_json` only says so for callers that write it.
+        """
+        self.check(spec)
+        return self._run(spec, self._invocation(spec, event, invoked_function_arn, client_context, log_tail))
+
+    def enqueue(self, spec: FunctionSpec, event: bytes, *, invoked_function_arn: str | None = None,
+                client_context: str | None = None) -> str:
+        """Queue an asynchronous (Event) invocation, retried while throttled; its request id."""
+        self.check(spec)
+        invocation = self._invocation(spec, event, invoked_function_arn, client_context, False)
+        self._events.submit(lambda: self._run_event(spec, invocation))
+        return invocation.request_id
+
+    @staticmethod
+    def _invocation(spec: FunctionSpec, event: bytes, invoked_function_arn: str | None, client_context: str | None,
+                    log_tail: bool) -> Invocation:
         request_id, trace_id = new_ids()
-        invocation = Invocation(request_id, _event_payload(payload, payload_is_json),
-                                invoked_function_arn or spec.invoked_arn, _client_context_json(client_context),
-                                trace_id, log_tail=invocation_type == "RequestResponse" and log_type == "Tail")
-        if invocation_type == "RequestResponse":
-            return self._run(spec, invocation)
-        if invocation_type == "Event":
-            self._events.submit(lambda: self._run_event(spec, invocation))
-            return InvokeResult(202, b"", None, None, spec.version, False, None, 0.0, invocation.request_id)
-        if invocation_type == "DryRun":
-            return InvokeResult(204, b"", None, None, spec.version, False, None, 0.0, invocation.request_id)
-        raise InvalidParameterValueException(f"Unknown invocation type {invocation_type}")
+        return Invocation(request_id, event, invoked_function_arn or spec.invoked_arn, client_context, trace_id,
+                          log_tail=log_tail)
 
     def _run(self, spec: FunctionSpec, invocation: Invocation) -> InvokeResult:
         env, concurrent = self._acquire(spec)
@@ -204,7 +125,7 @@ class Engine:
             outcome = env.invoke(invocation)
         finally:
             self._release(env)
-        if self._metric_sink is not None:  # building the data costs as much as a few log lines
+        if self._metric_sink is not None:
             self._publish(spec, metrics.invocation(spec.function_name, outcome.duration_ms,
                                                    outcome.error_type is not None, concurrent))
         return self._result(spec, invocation, outcome)
@@ -249,7 +170,8 @@ class Engine:
                 cold = env is None
                 if cold:  # unpacking new code happens here, once per code version
                     env = self._new_environment(pool, ON_DEMAND)
-                env.busy = True
+                else:
+                    env.lifecycle.move(State.BUSY, expect=State.IDLE)
                 self._busy[spec.function_arn] += 1
         if retired:
             self._top_up_provisioned(pool)
@@ -266,19 +188,20 @@ class Engine:
 
     def _release(self, env: ExecutionEnvironment) -> None:
         with self._lock:
-            env.busy = False
             env.idle_since = time.monotonic()
             self._busy[env.spec.function_arn] -= 1
             end = env.retiring or self._stopped
+            if not end:  # not if it was stopped under the invocation (timed out, crashed)
+                env.lifecycle.move(State.IDLE, expect=State.BUSY)
         if end:
             env.stop()
 
-    def _pool(self, spec: FunctionSpec) -> tuple[_Pool, bool]:
+    def _pool(self, spec: FunctionSpec) -> tuple[Pool, bool]:
         """The version's pool, its old environments retired if the spec changed (called under the lock)."""
         key = (spec.function_arn, spec.version)
         pool = self._pools.get(key)
         if pool is None:
-            pool = self._pools[key] = _Pool(spec)
+            pool = self._pools[key] = Pool(spec)
             return pool, False
         if pool.spec.identity == spec.identity:
             return pool, False
@@ -295,17 +218,22 @@ class Engine:
     def _retire(env: ExecutionEnvironment) -> None:
         """Stop an environment now if it is free, or when its invocation ends (called under the lock)."""
         env.retiring = True
-        if not env.busy:
+        if not held(env):
             env.stop()
 
-    def _new_environment(self, pool: _Pool, init_type: str) -> ExecutionEnvironment:
+    def _new_environment(self, pool: Pool, init_type: str) -> ExecutionEnvironment:
         """Create (not start) an environment for the pool's spec (called under the lock)."""
         spec = pool.spec
         interpreter, command = self._worker(spec.runtime)
         task_root = self._task_roots.acquire(spec)
-        env = ExecutionEnvironment(spec, init_type=init_type, command=command, interpreter=interpreter,
-                                   env=self._worker_environment(spec, task_root, interpreter), task_root=task_root,
-                                   log_sink=self._environment_log_sink(spec), on_exit=self._environment_ended)
+        credentials = self._roles.credentials(spec) if self._roles is not None else {}
+        # Loaded with the first environment, not when the sandbox starts: the Runtime API's HTTP library with it.
+        from .environment import ExecutionEnvironment
+
+        env = ExecutionEnvironment(
+            spec, init_type=init_type, command=command, interpreter=interpreter, task_root=task_root,
+            env=worker_environment(spec, task_root, interpreter, self._home_dir, self._worker_env, credentials),
+            log_sink=self._environment_log_sink(spec), on_exit=self._environment_ended)
         pool.environments.append(env)
         return env
 
@@ -328,50 +256,8 @@ class Engine:
                 self._workers[runtime] = interpreters.of(self._python), self._runtime_command
             else:
                 interpreter = interpreters.for_runtime(runtime, self._python)
-                self._workers[runtime] = interpreter, self._worker_command(interpreter)
+                self._workers[runtime] = interpreter, worker_command(self._dir, interpreter)
         return self._workers[runtime]
-
-    def _worker_command(self, interpreter: interpreters.Interpreter) -> list[str]:
-        """One runtime site per interpreter: its own boto3, or the kernel's (runtime_site says which)."""
-        site = os.path.join(self._dir, "runtime-" + ".".join(map(str, interpreter.version)))
-        # Bytecode the interpreter may not write next to borrowed packages is cached here, for this engine's workers.
-        bytecode = site + "-bytecode"
-        if not os.path.isdir(site):
-            os.mkdir(site)
-            if not build_runtime_site(interpreter.path, site):
-                os.mkdir(bytecode)
-        flags = [*WORKER_FLAGS, "-X", f"pycache_prefix={bytecode}"] if os.path.isdir(bytecode) else WORKER_FLAGS
-        return [interpreter.path, *flags, BOOTSTRAP, site]
-
-    def _worker_environment(self, spec: FunctionSpec, task_root: str,
-                            interpreter: interpreters.Interpreter) -> dict[str, str]:
-        """The worker's whole environment: nothing leaks in from this process (no profile, no credentials)."""
-        sandbox = {
-            "PATH": os.pathsep.join([os.path.dirname(interpreter.path), "/usr/local/bin", "/usr/bin", "/bin"]),
-            "LANG": "en_US.UTF-8",
-            "HOME": self._home_dir,  # empty: botocore must never find the notebook user's ~/.aws
-            "AWS_EC2_METADATA_DISABLED": "true",  # no credentials must mean an error, not a call off loopback
-        }
-        runtime = {
-            "AWS_LAMBDA_FUNCTION_NAME": spec.function_name,
-            "AWS_LAMBDA_FUNCTION_VERSION": spec.version,
-            "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": str(spec.memory_size),
-            "AWS_LAMBDA_LOG_GROUP_NAME": spec.log_group_name,
-            "AWS_REGION": spec.region,
-            "AWS_DEFAULT_REGION": spec.region,
-            "AWS_EXECUTION_ENV": f"AWS_Lambda_{spec.runtime}",
-            "LAMBDA_TASK_ROOT": task_root,
-            "LAMBDA_RUNTIME_DIR": os.path.dirname(BOOTSTRAP),
-            "_HANDLER": spec.handler,
-            "TZ": ":UTC",
-        }
-        if spec.log_format == "JSON":
-            # The runtime reads these to write JSON and to set the root logger's level (ApplicationLogLevel).
-            runtime.update(AWS_LAMBDA_LOG_FORMAT="JSON", AWS_LAMBDA_LOG_LEVEL=spec.application_log_level or "INFO")
-        credentials = self._roles.credentials(spec) if self._roles is not None else {}
-        # The sandbox's endpoint and the role's credentials override the function's variables; the runtime's
-        # own variables override everything, as AWS reserves them.
-        return {**sandbox, **spec.environment, **self._worker_env, **credentials, **runtime}
 
     def _environment_ended(self, env: ExecutionEnvironment) -> None:
         """Called on an environment's watcher thread once its worker has been reaped."""
@@ -386,7 +272,7 @@ class Engine:
         if pool is not None and env.init_type == PROVISIONED:
             self._top_up_provisioned(pool)
 
-    def _top_up_provisioned(self, pool: _Pool) -> None:
+    def _top_up_provisioned(self, pool: Pool) -> None:
         """Start provisioned environments until the requested number are alive (unless init keeps failing)."""
         with self._lock:
             if self._stopped or pool.provisioned_failure is not None:
@@ -400,21 +286,20 @@ class Engine:
                 return  # recorded as the pool's provisioning failure when the environment ended
 
     def _watch_environments(self) -> None:
-        """The engine's monitor: samples memory of running workers often, reclaims idle ones."""
+        """The engine's monitor: samples the memory of workers running code, reclaims idle ones."""
         interval = 0.1
         while not self._stopping.wait(interval):
             with self._lock:
                 envs = [env for pool in self._pools.values() for env in pool.environments]
             for env in envs:
-                env.check_memory(min_age=interval)
+                env.check_memory()
             now = time.monotonic()
             with self._lock:
-                expired = [env for env in envs
-                           if env.init_type == ON_DEMAND and not env.busy and not env.retiring and env.initialized
-                           and now - env.idle_since > self.idle_timeout]
-                for env in expired:
-                    self._retire(env)
-                running = any(env.busy or env.state == "initializing" for env in envs)
+                for env in envs:
+                    if (env.init_type == ON_DEMAND and env.state is State.IDLE and not env.retiring
+                            and now - env.idle_since > self.idle_timeout):
+                        self._retire(env)
+                running = any(env.state in (State.INITIALIZING, State.BUSY) for env in envs)
             # Memory can grow fast: sample every 10 ms while code runs, relax when all is idle.
             interval = 0.01 if running else 0.1
 
@@ -436,7 +321,7 @@ class Engine:
         with self._lock:
             pool = self._pools.get((spec.function_arn, spec.version))
             requested = pool.provisioned if pool else 0
-            available = sum(env.initialized for env in pool.live_provisioned()) if pool else 0
+            available = sum(env.state in (State.IDLE, State.BUSY) for env in pool.live_provisioned()) if pool else 0
             failure = pool.provisioned_failure if pool else None
         status = {"requested": requested, "allocated": available, "available": available,
                   "status": "FAILED" if failure else "READY" if available >= requested else "IN_PROGRESS"}

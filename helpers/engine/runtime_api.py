@@ -1,4 +1,4 @@
-"""The Lambda Runtime API (2018-06-01) that workers poll, served on loopback.
+"""The Lambda Runtime API (2018-06-01) that workers poll, served on loopback with h11.
 
 Each execution environment gets its own listening port. A runtime client (ours, or AWS's awslambdaric)
 knows nothing but AWS_LAMBDA_RUNTIME_API=host:port, so the port is the only thing that can say which
@@ -6,154 +6,75 @@ environment is asking; one shared port would have to guess the worker from its e
 With a port per environment, a worker can only ever receive its own invocations, and closing the
 port cuts off an environment that has been retired.
 
-A warm invocation does not pass from thread to thread. It used to: a thread per connection read
-the runtime's POST and woke the caller waiting for the result, and that second thread's reads, the
-wake-up and the contention for the GIL cost about 150 us of CPU per invocation under load, and
-latency on top. So a connection has one reader at a time, and who that is follows what the runtime
-is doing:
-
-- From its accept, a thread reads the connection: during the init phase there is no caller to do it
-  (the init may end in /init/error, or a provisioned environment gets ready with no caller waiting),
-  and a handler's own connections to the API are served this way from start to end.
-- A GET /next parks the connection with its environment, and that thread ends: nobody reads it now.
-- The caller of an invocation takes the parked connection, writes the event as the answer, and reads
-  the runtime's next requests itself, up to the function's deadline. It answers the POST of the
-  response or error, and if the next GET /next is already buffered (our runtime sends it in the same
-  write as the result) parks the connection again at once. A runtime that asks only after the 202
-  (awslambdaric) leaves the connection unread: the next caller reads its GET /next first.
-- The connection ending tells the caller that the worker is gone (its environment says how it
-  ended). A runtime may also post, or ask for work, on another connection: that connection's thread
-  records it, and the caller, looking up every SLICE, sees it.
-
-A warm invocation is thus one thread writing the event and reading the result, with no hand-off.
+The endpoint never calls into its environment: it completes futures the environment waits on.
+`initialized` completes when the runtime first asks for work (or fails with InitError on
+/init/error); each invocation's `future` completes when the runtime posts its response or error.
+Whatever else ends them (a timeout, the worker's exit) is the environment's business.
 """
 
 import json
 import socket
 import threading
 import time
-from dataclasses import dataclass, field
+from collections import deque
+from concurrent.futures import Future
 from http import HTTPStatus
-from typing import Callable, Protocol
 
-from ..randomness import random_bytes, uuid4_text
-from .runtime_connection import BadRequest, Connection
+import h11
+
+from .invocation import InitError, Invocation, RuntimeResult, settle
 
 NEXT = "/2018-06-01/runtime/invocation/next"
 INIT_ERROR = "/2018-06-01/runtime/init/error"
 INVOCATION = "/2018-06-01/runtime/invocation/"
-ERROR_TYPE_HEADER = "lambda-runtime-function-error-type"
-PEAK_RSS_HEADER = "sandbox-peak-rss"  # sent by the sandbox's own runtime only (see bootstrap.WorkerState)
-OUTPUT_PENDING_HEADER = "sandbox-output-pending"
-# How long a caller reading one connection waits before it looks at its environment again: a runtime
-# may post its result, or ask for work, on a connection of its own while leaving this one open.
-SLICE = 0.1
-
-# What serve() ended with: the connection was handed to the environment, is gone, or is still the caller's.
-PARKED, ENDED, TIMED_OUT, DONE = "parked", "ended", "timed out", "done"
-
-
-def new_trace_id() -> str:
-    """An X-Ray trace header, for an Invocation made without one."""
-    return new_ids()[1]
-
-
-def new_ids() -> tuple[str, str]:
-    """A new request id (a random UUID, version 4) and trace header, from one draw of random bytes.
-
-    Made on every invocation: one draw instead of two, and no uuid.UUID object built just to print it.
-    """
-    random = random_bytes(36).hex()
-    return uuid4_text(random), f"Root=1-{int(time.time()):08x}-{random[32:56]};Parent={random[56:72]};Sampled=0"
-
-
-@dataclass(eq=False)
-class Invocation:
-    """One request travelling through the Runtime API, and what the runtime posted back."""
-
-    request_id: str
-    payload: bytes
-    invoked_function_arn: str
-    client_context: str | None = None  # JSON text, already decoded from the Invoke API's base64
-    trace_id: str = field(default_factory=new_trace_id)
-    deadline_ms: int = 0
-    started: float | None = None  # time.monotonic() when handed to the worker
-    finished: float | None = None  # time.monotonic() when the runtime posted its result
-    result: bytes = b""
-    content_type: str | None = None
-    error_type: str | None = None  # set when the runtime posted to /error
-    # Reported by our runtime with its result (see bootstrap.WorkerState); None when it did not say.
-    peak_rss: int | None = None  # the worker's VmHWM, in bytes
-    output_pending: int | None = None  # bytes of its output still in the pipe when it posted
-    log_tail: bool = False  # collect its log lines for the Invoke API's LogType=Tail
-
-    @property
-    def answered(self) -> bool:
-        """Whether the runtime posted a response or an error."""
-        return self.content_type is not None
-
-    def message(self) -> bytes:
-        """The whole answer to GET /next: the event and the invocation's headers."""
-        client_context = (f"Lambda-Runtime-Client-Context: {self.client_context}\r\n"
-                          if self.client_context else "")
-        head = (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-                f"Lambda-Runtime-Aws-Request-Id: {self.request_id}\r\n"
-                f"Lambda-Runtime-Deadline-Ms: {self.deadline_ms}\r\n"
-                f"Lambda-Runtime-Invoked-Function-Arn: {self.invoked_function_arn}\r\n"
-                f"Lambda-Runtime-Trace-Id: {self.trace_id}\r\n{client_context}"
-                f"Content-Length: {len(self.payload)}\r\n\r\n")
-        return head.encode("latin-1") + self.payload
-
-
-class Runtime(Protocol):
-    """What the Runtime API needs from the execution environment behind a port."""
-
-    def next_invocation(self, connection: Connection) -> bool:
-        """A runtime asks for work: True when the environment took (parked) `connection`; False to hang up."""
-
-    def complete(self, request_id: str, body: bytes, content_type: str | None, error_type: str | None,
-                 worker_state: tuple[int | None, int | None] = (None, None)) -> bool:
-        """Record a posted response or error (and the worker's (peak_rss, output_pending)); False for a
-        request id that isn't running."""
-
-    def init_error(self, body: bytes, error_type: str | None) -> None:
-        """Record the runtime's report that the function could not be initialized."""
-
-
-def _size(value: str | None) -> int | None:
-    """A byte count the runtime reported, or None when it sent none (or nonsense)."""
-    if value is None or not value.isdigit():
-        return None
-    return int(value)
-
-
-def _response(status: int, body: bytes) -> bytes:
-    return (f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\nContent-Type: application/json\r\n"
-            f"Content-Length: {len(body)}\r\n\r\n").encode("latin-1") + body
-
-
-def _error(status: int, error_type: str, message: str) -> bytes:
-    return _response(status, json.dumps({"errorMessage": message, "errorType": error_type}).encode())
-
-
-ACCEPTED = _response(202, b'{"status":"OK"}')
-INVALID_REQUEST_ID = _error(400, "InvalidRequestID", "Invalid request ID")
+ERROR_TYPE_HEADER = b"lambda-runtime-function-error-type"
+RECEIVE = 1 << 16
 
 
 class RuntimeAPIEndpoint:
-    """One environment's Runtime API: a loopback port, a thread accepting on it, and its connections' readers."""
+    """One environment's Runtime API: a loopback port, a thread accepting on it and one per connection."""
 
-    def __init__(self, runtime: Runtime):
-        self._runtime = runtime
+    def __init__(self) -> None:
+        self.initialized: Future = Future()  # time.monotonic() of the runtime's first GET /next
         self._listener = socket.create_server(("127.0.0.1", 0))
         self.port = self._listener.getsockname()[1]
         self.address = f"127.0.0.1:{self.port}"
-        self._lock = threading.Lock()
-        self._connections: set[Connection] = set()  # open, whoever holds them
-        self._readers: list[threading.Thread] = []
+        self._lock = threading.Condition()
+        self._waiting: deque[Invocation] = deque()  # submitted, not yet handed to the runtime
+        self._running: dict[str, Invocation] = {}  # handed to the runtime, by request id
+        self._sockets: set[socket.socket] = set()
+        self._threads: list[threading.Thread] = []
         self._closed = False
         self._acceptor = threading.Thread(target=self._accept, name=f"runtime-api-{self.port}", daemon=True)
         self._acceptor.start()
+
+    def submit(self, invocation: Invocation) -> None:
+        """Queue an invocation; the runtime's next GET /next receives it."""
+        with self._lock:
+            self._waiting.append(invocation)
+            self._lock.notify_all()
+
+    def close(self) -> None:
+        """Stop accepting, end every connection, and wait for this endpoint's threads to end."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            self._lock.notify_all()  # a GET /next waiting for work ends: the runtime sees its connection close
+            sockets = list(self._sockets)
+        try:  # wake the blocked accept() portably: connect to ourselves
+            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+        except OSError:
+            pass
+        self._acceptor.join()
+        self._listener.close()
+        for sock in sockets:
+            _shut(sock)
+        with self._lock:
+            threads = list(self._threads)
+        for thread in threads:
+            if thread is not threading.current_thread():
+                thread.join()
 
     def _accept(self) -> None:
         while True:
@@ -165,112 +86,113 @@ class RuntimeAPIEndpoint:
                 if self._closed:
                     sock.close()
                     return
-                connection = Connection(sock, self._forget)
-                self._connections.add(connection)
-                reader = threading.Thread(target=self.serve, args=(connection,), daemon=True,
+                self._sockets.add(sock)
+                thread = threading.Thread(target=self._serve, args=(sock,), daemon=True,
                                           name=f"runtime-api-{self.port}-conn")
-                # close() joins every reader; those that ended need no joining.
-                self._readers = [thread for thread in self._readers if thread.is_alive()] + [reader]
-            reader.start()
+                self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+            thread.start()
 
-    def _forget(self, connection: Connection) -> None:
-        with self._lock:
-            self._connections.discard(connection)
-
-    def exchange(self, connection: Connection, message: bytes, deadline: float, done: Callable[[], bool]) -> str:
-        """Answer a parked GET /next with `message`, then serve() the runtime's requests on this thread."""
+    def _serve(self, sock: socket.socket) -> None:
+        """Answer one keep-alive connection's requests, one after the other, until either side ends it."""
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # else Nagle + delayed ACK hold replies ~40 ms
+        connection = h11.Connection(h11.SERVER)
         try:
-            connection.send(message, deadline)
-        except TimeoutError:
-            connection.close()
-            return TIMED_OUT
-        except OSError:
-            connection.close()  # the worker is gone; its environment reports how it ended
-            return ENDED
-        return self.serve(connection, deadline, done)
-
-    def serve(self, connection: Connection, deadline: float | None = None,
-              done: Callable[[], bool] | None = None) -> str:
-        """Read and answer the runtime's requests on this thread, until one of:
-
-        PARKED: a GET /next handed the connection to the environment; ENDED: the connection is over;
-        TIMED_OUT: `deadline` passed; DONE: done() held between two requests, with no whole request
-        buffered, and the connection is still the caller's. It is closed here when ENDED or TIMED_OUT.
-        """
-        try:
-            while True:
-                if done is not None and not connection.has_request():
-                    if done():
-                        return DONE
-                    if not connection.wait(deadline, SLICE):
-                        continue
-                request = connection.read_request(deadline)
-                if request is None:
+            while (request := _read_request(sock, connection)) is not None:
+                if not self._answer(sock, connection, *request):
                     break
-                if (answer := self._handle(connection, *request)) == PARKED:
-                    return PARKED
-                if answer == ENDED:
-                    break
-        except BadRequest as e:
-            try:
-                connection.send(_error(400, "BadRequest", str(e)))
-            except OSError:
-                pass
-        except TimeoutError:
-            connection.close()
-            return TIMED_OUT
+                connection.start_next_cycle()
+        except h11.RemoteProtocolError as e:
+            if connection.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+                _send(sock, connection, *_error(400, "BadRequest", str(e)))
         except OSError:
             pass  # the worker went away mid-request, or close() cut the connection
-        connection.close()
-        return ENDED
+        finally:
+            with self._lock:
+                self._sockets.discard(sock)
+            _shut(sock)
+            sock.close()
 
-    def _handle(self, connection: Connection, method: str, path: str, headers: dict[str, str],
-                body: bytes) -> str | None:
-        """Answer one request, or park it: PARKED, ENDED when the connection must end, None to read on.
-
-        Every answer has a Content-Length, so the connection stays open until the client closes it.
-        """
-        if method == "GET" and path == NEXT:
-            return PARKED if self._runtime.next_invocation(connection) else ENDED
+    def _answer(self, sock: socket.socket, connection: h11.Connection, request: h11.Request, body: bytes) -> bool:
+        """Answer one request; False when the connection must end (the endpoint is closing)."""
+        path = request.target.decode("latin-1")
+        if request.method == b"GET" and path == NEXT:
+            invocation = self._next()
+            if invocation is None:
+                return False
+            _send(sock, connection, 200, invocation.headers(), invocation.payload)
+            return True
+        headers = {name: value.decode("latin-1") for name, value in request.headers}
         error_type = headers.get(ERROR_TYPE_HEADER)
-        if method == "POST" and path == INIT_ERROR:
-            self._runtime.init_error(body, error_type)
-            connection.send(ACCEPTED)
-            return None
+        if request.method == b"POST" and path == INIT_ERROR:
+            settle(self.initialized, exception=InitError(body, error_type or "Unhandled"))
+            _send(sock, connection, *_ACCEPTED)
+            return True
         request_id, _, action = path.removeprefix(INVOCATION).partition("/")
-        if method != "POST" or not path.startswith(INVOCATION) or action not in ("response", "error"):
-            connection.send(_error(404, "NotFound", f"Unknown path {path}"))
-            return None
-        error_type = (error_type or "Unhandled") if action == "error" else None
-        worker_state = (_size(headers.get(PEAK_RSS_HEADER)), _size(headers.get(OUTPUT_PENDING_HEADER)))
-        if self._runtime.complete(request_id, body, headers.get("content-type"), error_type, worker_state):
-            if connection.has_request():  # its GET /next came in the same write: the 202 goes with the event
-                connection.owe(ACCEPTED)
-            else:
-                connection.send(ACCEPTED)
+        if request.method != b"POST" or not path.startswith(INVOCATION) or action not in ("response", "error"):
+            _send(sock, connection, *_error(404, "NotFound", f"Unknown path {path}"))
+            return True
+        result = RuntimeResult(body, headers.get(b"content-type", "application/json"),
+                               (error_type or "Unhandled") if action == "error" else None, time.monotonic())
+        with self._lock:
+            invocation = self._running.pop(request_id, None)
+        # A result for no running invocation, or one that has already ended (timed out), is refused.
+        if invocation is not None and settle(invocation.future, result):
+            _send(sock, connection, *_ACCEPTED)
         else:
-            connection.send(INVALID_REQUEST_ID)
-        return None
+            _send(sock, connection, *_error(400, "InvalidRequestID", "Invalid request ID"))
+        return True
 
-    def close(self) -> None:
-        """Stop accepting, cut every connection, and wait for this endpoint's reader threads to end.
-
-        A connection is closed by whoever holds it: its reader, or the environment it is parked with.
-        """
+    def _next(self) -> Invocation | None:
+        """The runtime asks for work: its init is over; wait for an invocation (None once closed)."""
+        settle(self.initialized, time.monotonic())
         with self._lock:
+            self._lock.wait_for(lambda: self._waiting or self._closed)
             if self._closed:
-                return
-            self._closed = True
-        try:  # wake the blocked accept() portably: connect to ourselves
-            socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
-        except OSError:
-            pass
-        self._acceptor.join()
-        self._listener.close()
-        with self._lock:
-            connections, readers = list(self._connections), list(self._readers)
-        for connection in connections:
-            connection.cut()
-        for reader in readers:
-            if reader is not threading.current_thread():
-                reader.join()
+                return None
+            invocation = self._waiting.popleft()
+            self._running[invocation.request_id] = invocation
+            return invocation
+
+
+def _read_request(sock: socket.socket, connection: h11.Connection) -> tuple[h11.Request, bytes] | None:
+    """The next whole request and its body, read as it arrives; None when the client hung up."""
+    request, body = None, []
+    while True:
+        event = connection.next_event()
+        if event is h11.NEED_DATA:
+            connection.receive_data(sock.recv(RECEIVE))
+        elif isinstance(event, h11.Request):
+            request = event
+            if connection.they_are_waiting_for_100_continue:  # curl waits for this before a large body
+                sock.sendall(connection.send(h11.InformationalResponse(status_code=100, headers=[], reason=b"Continue")))
+        elif isinstance(event, h11.Data):
+            body.append(event.data)
+        elif isinstance(event, h11.EndOfMessage):
+            return request, b"".join(body)
+        elif isinstance(event, h11.ConnectionClosed):
+            return None
+
+
+def _send(sock: socket.socket, connection: h11.Connection, status: int, headers: list[tuple[str, str]],
+          body: bytes) -> None:
+    response = h11.Response(status_code=status, headers=headers, reason=HTTPStatus(status).phrase)
+    sock.sendall(connection.send(response) + connection.send(h11.Data(data=body))
+                 + connection.send(h11.EndOfMessage()))
+
+
+def _json_reply(status: int, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
+    return status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))], body
+
+
+def _error(status: int, error_type: str, message: str) -> tuple[int, list[tuple[str, str]], bytes]:
+    return _json_reply(status, json.dumps({"errorMessage": message, "errorType": error_type}).encode())
+
+
+def _shut(sock: socket.socket) -> None:
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
+
+
+_ACCEPTED = _json_reply(202, b'{"status":"OK"}')

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import base64
+import os
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..randomness import random_bytes, uuid4_text
 from .deployment import Deployment
 from .errors import GatewayError
 from .request import Request
@@ -24,14 +25,12 @@ class HttpResponse:
 
 def new_extended_request_id(random: bytes | None = None) -> str:
     """An id shaped like AWS's x-amz-apigw-id: 15 URL-safe base64 characters and "=" (from 11 random bytes)."""
-    return base64.urlsafe_b64encode(random_bytes(11) if random is None else random).decode()
+    return base64.urlsafe_b64encode(os.urandom(11) if random is None else random).decode()
 
 
 def new_request_ids(now: float) -> tuple[str, str, str]:
-    """A request's id (a version-4 UUID), extended id and X-Ray trace id, from one read of randomness."""
-    random = random_bytes(39)
-    digits = random[:16].hex()
-    return uuid4_text(digits), new_extended_request_id(random[16:27]), f"Root=1-{int(now):08x}-{random[27:].hex()}"
+    """A request's id (a version-4 UUID), extended id and X-Ray trace id."""
+    return str(uuid.uuid4()), new_extended_request_id(), f"Root=1-{int(now):08x}-{os.urandom(12).hex()}"
 
 
 @dataclass(frozen=True)
@@ -60,7 +59,7 @@ class InvocationContext:
     received_at: float  # epoch seconds from the gateway's clock
     account_id: str
     region: str
-    request_id: str = field(default_factory=lambda: uuid4_text(random_bytes(16).hex()))
+    request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     extended_request_id: str = field(default_factory=new_extended_request_id)
     trace_id: str = ""
     request: Request | None = None

@@ -10,10 +10,10 @@ its format, `$context` variables substituted and `-` for those without a value.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from typing import Any
 
-from ..randomness import random_bytes
 from .backend import GatewayBackend
 from .context import InvocationContext
 from .execution_log import stage_log_events
@@ -61,7 +61,7 @@ class StageLogs:
     def _write(self, group: str, events: list[tuple[int, str]]) -> None:
         with self._lock:
             # AWS names its streams with 32 hex digits; one per group for this gateway.
-            stream = self._streams.setdefault(group, random_bytes(16).hex())
+            stream = self._streams.setdefault(group, os.urandom(16).hex())
         self._backend.put_log_events(group, stream, events)
 
 

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable
 
 from ..engine import Engine, EngineError, FunctionSpec
 from ..wsgi import json_reply, path_arguments, query_values, read_body, reply, signature_of
-from . import moto_link, sqs_event_source
+from . import invoke_api, moto_link, sqs_event_source
 from .config_refusals import ACCOUNT_CONCURRENCY, MINIMUM_UNRESERVED
 
 # The default limits GetAccountSettings reports (the two code sizes as recorded in AWS's refusals).
@@ -39,24 +39,22 @@ class LambdaService:
             return _error(start_response, 404, "ResourceNotFoundException", {
                 "Type": "User", "Message": f"Functions from '{arn_region}' are not reachable in this region ('{region}')"})
         found = moto_link.find_function(self.account_id, region, name, qualifier)
-        # Qualifiers are case-sensitive: "$latest" names no version (moto would take it for $LATEST).
-        if found is None or (qualifier is not None and qualifier.upper() == "$LATEST" and qualifier != "$LATEST"):
-            arn = name if name.startswith("arn:") else f"arn:aws:lambda:{region}:{self.account_id}:function:{name}"
-            if arn.count(":") == 6:  # unqualified: AWS names the version it looked for
-                arn += f":{qualifier or '$LATEST'}"
+        if found is None or invoke_api.names_no_version(qualifier):
+            arn = invoke_api.not_found_arn(name, qualifier, region, self.account_id)
             return _error(start_response, 404, "ResourceNotFoundException",
                           {"Type": "User", "Message": f"Function not found: {arn}"})
         spec = moto_link.function_spec(*found)
         payload = read_body(environ)
         headers = {k[5:].replace("_", "-").lower(): v for k, v in environ.items() if k.startswith("HTTP_")}
         try:
-            result = self.engine.invoke(
+            result = invoke_api.invoke(
+                self.engine,
                 spec,
                 payload,
                 invocation_type=headers.get("x-amz-invocation-type", "RequestResponse"),
                 log_type=headers.get("x-amz-log-type", "None"),
                 client_context=headers.get("x-amz-client-context"),
-                invoked_function_arn=_invoked_arn(spec, qualifier),
+                invoked_function_arn=invoke_api.invoked_arn(spec, qualifier),
             )
         except EngineError as error:
             return _error(start_response, error.status_code, error.error_type, error.body())
@@ -72,7 +70,7 @@ class LambdaService:
         """Run an invocation moto started itself (S3 notifications, SNS…); moto's hook signature."""
         latest = moto_link.lambda_backend(fn.account_id, fn.region).get_function(fn.function_name, None)
         payload = (event if isinstance(event, str) else json.dumps(event or {})).encode()
-        result = self.engine.invoke(moto_link.function_spec(fn, latest), payload, log_type="Tail")
+        result = invoke_api.invoke(self.engine, moto_link.function_spec(fn, latest), payload, log_type="Tail")
         logs = base64.b64decode(result.log_result or "").decode(errors="replace")
         return result.payload.decode(errors="replace"), result.function_error is not None, logs
 
@@ -176,11 +174,6 @@ class LambdaService:
         if include_arn:
             config = {"FunctionArn": f"{entry['spec'].function_arn}:{entry['qualifier']}", **config}
         return config
-
-
-def _invoked_arn(spec: FunctionSpec, qualifier: str | None) -> str:
-    # An alias invocation reports the alias ARN to the handler (context.invoked_function_arn).
-    return f"{spec.function_arn}:{qualifier}" if qualifier and qualifier != "$LATEST" else spec.invoked_arn
 
 
 def _region(environ: dict[str, Any]) -> str:

@@ -11,6 +11,7 @@ from tests.support import invoke_json, make_spec
 
 from helpers.engine import InvalidRuntimeException, InvalidZipFileException, RequestEntityTooLargeException, interpreters
 from helpers.engine.environment import ExecutionEnvironment
+from helpers.sandbox import invoke_api
 
 OK = "def handler(event, context):\n    return 'ok'\n"
 NBSP = "\u00a0"
@@ -190,7 +191,7 @@ def test_megabytes_of_output_do_not_deadlock(engine, recorder):
 def test_request_payload_over_6_mb_is_refused_before_running(engine):
     spec = make_spec(OK)
     with pytest.raises(RequestEntityTooLargeException) as error:
-        engine.invoke(spec, b'"' + b"x" * 6291456 + b'"')
+        invoke_api.invoke(engine, spec, b'"' + b"x" * 6291456 + b'"')
     assert (error.value.status_code, error.value.error_type, error.value.message) == (
         413, "RequestEntityTooLargeException",
         "Request must be smaller than 6291456 bytes for the InvokeFunction operation")
@@ -200,7 +201,7 @@ def test_request_payload_over_6_mb_is_refused_before_running(engine):
 def test_event_payload_over_1_mb_is_refused_in_the_event_wording(engine):
     payload = b'"' + b"x" * 1048576 + b'"'
     with pytest.raises(RequestEntityTooLargeException) as error:
-        engine.invoke(make_spec(OK), payload, invocation_type="Event")
+        invoke_api.invoke(engine, make_spec(OK), payload, invocation_type="Event")
     assert (error.value.status_code, error.value.message) == (
         413, "1048578 byte payload is too large for the Event invocation type (limit 1048576 bytes)")
 
@@ -271,16 +272,17 @@ def handler(event, context):
 
 
 def test_runtime_api_speaks_plain_http_1_1(engine):
-    """Expect: 100-continue (curl's habit for large bodies), pipelining, and a malformed request."""
+    """Expect: 100-continue (curl's habit for large bodies), pipelining, and a malformed request (like
+    the Go server AWS runs, an HTTP/1.1 request must name its Host)."""
     spec = make_spec('''
 import os, re, socket
 def handler(event, context):
     host, port = os.environ["AWS_LAMBDA_RUNTIME_API"].split(":")
     with socket.create_connection((host, int(port))) as conn:
-        conn.sendall(b"POST /2018-06-01/runtime/invocation/nope/response HTTP/1.1\\r\\nContent-Length: 2\\r\\n"
+        conn.sendall(b"POST /2018-06-01/runtime/invocation/nope/response HTTP/1.1\\r\\nHost: x\\r\\nContent-Length: 2\\r\\n"
                      b"Expect: 100-continue\\r\\n\\r\\n")
         continued = conn.recv(1000)
-        conn.sendall(b"{}GET /2018-06-01/nothing HTTP/1.1\\r\\n\\r\\nnot http\\r\\n\\r\\n")
+        conn.sendall(b"{}GET /2018-06-01/nothing HTTP/1.1\\r\\nHost: x\\r\\n\\r\\nnot http\\r\\n\\r\\n")
         answers = b""
         while chunk := conn.recv(10000):
             answers += chunk

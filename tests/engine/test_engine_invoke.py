@@ -8,6 +8,7 @@ import pytest
 from tests.support import invoke_json, make_spec, wait_until
 
 from helpers.engine import InvalidRequestContentException
+from helpers.sandbox import invoke_api
 
 ECHO = """
 import json
@@ -52,12 +53,12 @@ def test_python311_escapes_non_ascii(engine):
 def test_event_round_trips_and_empty_payload_is_an_empty_object(engine):
     spec = make_spec(ECHO)
     assert invoke_json(engine, spec, {"a": [1, "b"]})[1] == {"a": [1, "b"]}
-    assert engine.invoke(spec, b"").payload == b"{}"
+    assert invoke_api.invoke(engine, spec, b"").payload == b"{}"
 
 
 def test_payload_that_is_not_json_is_refused(engine):
     with pytest.raises(InvalidRequestContentException) as error:
-        engine.invoke(make_spec(ECHO), b"not json")
+        invoke_api.invoke(engine, make_spec(ECHO), b"not json")
     assert error.value.status_code == 400
     assert error.value.message.startswith("Could not parse request body into json")
 
@@ -114,7 +115,8 @@ def test_context_object(engine):
     spec = make_spec(CONTEXT, name="ctx", timeout=2, version="3")
     client_context = base64.b64encode(json.dumps(
         {"custom": {"k": "v"}, "client": {"app_title": "lab"}}).encode()).decode()
-    result, body = invoke_json(engine, spec, client_context=client_context)
+    result = invoke_api.invoke(engine, spec, b"{}", client_context=client_context)
+    body = json.loads(result.payload)
     assert 0 < body.pop("remaining") <= 2000
     assert body == {
         "function_name": "ctx", "function_version": "3",
@@ -128,19 +130,19 @@ def test_context_object(engine):
 
 def test_bad_client_context_is_refused(engine):
     with pytest.raises(InvalidRequestContentException):
-        engine.invoke(make_spec(CONTEXT), b"{}", client_context="%%%")
+        invoke_api.invoke(engine, make_spec(CONTEXT), b"{}", client_context="%%%")
 
 
 def test_event_invocation_returns_202_and_runs_in_the_background(engine, recorder):
     spec = make_spec("def handler(event, context):\n    print('ran', event['n'])\n")
-    result = engine.invoke(spec, b'{"n": 7}', invocation_type="Event")
+    result = invoke_api.invoke(engine, spec, b'{"n": 7}', invocation_type="Event")
     assert (result.status_code, result.payload) == (202, b"")
     wait_until(lambda: "ran 7" in recorder.messages())
 
 
 def test_dry_run_returns_204_and_runs_nothing(engine, recorder):
     spec = make_spec("def handler(event, context):\n    print('ran')\n")
-    result = engine.invoke(spec, b"{}", invocation_type="DryRun")
+    result = invoke_api.invoke(engine, spec, b"{}", invocation_type="DryRun")
     assert (result.status_code, result.payload) == (204, b"")
     assert engine.environments() == [] and recorder.messages() == []
 
@@ -148,7 +150,7 @@ def test_dry_run_returns_204_and_runs_nothing(engine, recorder):
 def test_log_result_only_with_tail(engine):
     spec = make_spec("def handler(event, context):\n    print('x' * 5000)\n    print('last line')\n")
     assert engine.invoke(spec, b"{}").log_result is None
-    text = base64.b64decode(engine.invoke(spec, b"{}", log_type="Tail").log_result).decode()
+    text = base64.b64decode(invoke_api.invoke(engine, spec, b"{}", log_type="Tail").log_result).decode()
     assert len(text.encode()) == 4096
     lines = text.splitlines()
     assert set(lines[0]) == {"x"} and lines[-3] == "last line" and lines[-2].startswith("END RequestId: ")

@@ -41,7 +41,7 @@ def test_stop_leaves_no_worker_thread_port_or_directory():
     children = child_pids()
     engine = Engine()
     workers = [invoke_json(engine, make_spec(WHO, name=name))[1] for name in ("a", "b")]
-    engine.invoke(make_spec(WHO, name="c", timeout=30), b'{"sleep": 30}', invocation_type="Event")
+    engine.enqueue(make_spec(WHO, name="c", timeout=30), b'{"sleep": 30}')
     wait_until(lambda: any(e.state == "busy" and e.pid for e in engine.environments()))
     busy_pid = next(e.pid for e in engine.environments() if e.state == "busy")
 
@@ -63,7 +63,7 @@ from helpers.engine import Engine
 from tests.support import make_spec
 engine = Engine()
 idle = engine.invoke(make_spec({who!r}, name="idle"), b"{{}}")
-engine.invoke(make_spec({who!r}, name="busy", timeout=60), b'{{"sleep": 60}}', invocation_type="Event")
+engine.enqueue(make_spec({who!r}, name="busy", timeout=60), b'{{"sleep": 60}}')
 while not any(e.state == "busy" and e.pid for e in engine.environments()):
     time.sleep(0.01)
 print(json.dumps([engine._dir, [e.pid for e in engine.environments()]]), flush=True)
@@ -109,7 +109,7 @@ def test_interpreter_exit_stops_a_forgotten_engine():
 def test_a_worker_that_asks_for_work_before_its_environment_is_set_up_still_runs(recorder, monkeypatch):
     # Under load the thread starting a worker can lose the GIL for longer than the worker takes to
     # start and send its first GET /next; the environment must be set up before that request is served.
-    from helpers.engine import environment, procfs
+    from helpers.engine import procfs, worker
 
     real = procfs.ProcessMemory
 
@@ -117,7 +117,7 @@ def test_a_worker_that_asks_for_work_before_its_environment_is_set_up_still_runs
         time.sleep(1.5)  # a bare interpreter starts and connects well within this
         return real(pid)
 
-    monkeypatch.setattr(environment.procfs, "ProcessMemory", slow_memory)
+    monkeypatch.setattr(worker.procfs, "ProcessMemory", slow_memory)
     with Engine(log_sink=recorder.log_sink) as engine:
         result, payload = invoke_json(engine, make_spec("def handler(event, context):\n    return 'ok'\n"))
     assert result.function_error is None and payload == "ok"

@@ -1,4 +1,4 @@
-"""The Runtime API's warm path: the invoking thread reads the runtime's answers itself.
+"""The Runtime API as runtimes other than ours use it, and the future that carries each result back.
 
 A custom runtime (`runtime_command`) written with http.client shows what our own runtime never does:
 it asks for work only after the 202 to its result, may answer on another connection, open one
@@ -6,8 +6,10 @@ connection per request (closing the old one before or after it posts), hang befo
 or exit right after posting.
 """
 
+import http.client
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -21,10 +23,10 @@ import pytest
 
 from tests.support import invoke_json, make_spec, process_gone, wait_until
 
-from helpers.engine import Engine, environment
-from helpers.engine import bootstrap
-from helpers.engine.runtime_api import new_ids
-from helpers.engine.runtime_connection import Connection
+from helpers.engine import Engine
+from helpers.engine.invocation import Invocation, RuntimeResult, new_ids
+from helpers.engine.runtime_api import RuntimeAPIEndpoint
+from helpers.sandbox import invoke_api
 
 RUNTIME = """
 import http.client, json, os, threading, time
@@ -109,9 +111,10 @@ def test_a_runtime_with_a_connection_per_request(custom_engine, how):
     results = [invoke_json(custom_engine, spec, {"how": how}) for _ in range(10)]
     assert all(result.function_error is None and body["request"] == result.request_id for result, body in results)
     assert len({body["pid"] for _, body in results}) == 1
-    # Every connection the runtime closed is closed here too, by the time an invocation comes by.
+    # Every connection the runtime closed is closed here too, and its thread has ended: one is left,
+    # the one whose GET /next waits for work.
     wait_until(lambda: invoke_json(custom_engine, spec) and _open_sockets() <= sockets)
-    wait_until(lambda: _connection_threads() == [])  # each parked connection's reader ended
+    wait_until(lambda: len(_connection_threads()) == 1)
 
 
 def test_a_worker_that_exits_right_after_posting(custom_engine, recorder):
@@ -123,31 +126,10 @@ def test_a_worker_that_exits_right_after_posting(custom_engine, recorder):
     assert invoke_json(custom_engine, spec)[0].cold_start
 
 
-def test_a_reported_peak_above_memory_size_ends_as_a_kill(custom_engine, recorder):
-    # The sandbox's own runtime reports the worker's peak RSS with each result; the engine trusts it
-    # instead of reading /proc, so a report above MemorySize is an out-of-memory kill.
-    spec = make_spec("", timeout=3, memory_size=128)
-    state = {"Sandbox-Peak-Rss": str(129 * 1024 * 1024), "Sandbox-Output-Pending": "0"}
-    result, error = invoke_json(custom_engine, spec, {"state": state})
-    assert (result.function_error, error["errorType"]) == ("Unhandled", "Runtime.ExitError")
-    assert "\tMax Memory Used: 128 MB\t" in recorder.messages()[-1]
-
-
-@pytest.mark.parametrize("state", [{"Sandbox-Peak-Rss": "a lot", "Sandbox-Output-Pending": "-1"},
-                                   {"Sandbox-Peak-Rss": "", "Sandbox-Output-Pending": "1e3"}])
-def test_nonsense_in_the_worker_state_headers_is_ignored(custom_engine, recorder, state):
-    spec = make_spec("", timeout=3, memory_size=128)
-    result, body = invoke_json(custom_engine, spec, {"state": state})
-    assert (result.function_error, body["request"]) == (None, result.request_id)
-    used = int(recorder.messages()[-1].split("Max Memory Used: ")[1].split()[0])
-    assert 0 < used < 128  # read from /proc instead
-
-
-def test_no_next_request_within_the_init_limit_times_out(custom_engine, monkeypatch):
-    monkeypatch.setattr(environment, "INIT_TIMEOUT", 1.0)
-    spec = make_spec("", timeout=3)
+def test_a_runtime_that_never_asks_for_its_next_invocation_times_out(custom_engine):
+    spec = make_spec("", timeout=1)
     _, body = invoke_json(custom_engine, spec, {"how": "hang-before-next"})
-    result, error = invoke_json(custom_engine, spec)  # reads the connection for a GET /next that never comes
+    result, error = invoke_json(custom_engine, spec)  # queued for a GET /next that never comes
     assert (result.function_error, error["errorType"]) == ("Unhandled", "Sandbox.Timedout")
     assert process_gone(body["pid"]) and custom_engine.environments() == []
 
@@ -162,14 +144,6 @@ def test_the_invoker_times_out_reading_the_answer(custom_engine, recorder):
     assert invoke_json(custom_engine, spec)[0].cold_start
 
 
-def test_a_warm_environment_needs_no_thread_per_connection(engine):
-    spec = make_spec("def handler(event, context):\n    return 1\n")
-    for _ in range(3):
-        invoke_json(engine, spec)
-    wait_until(lambda: _connection_threads() == [])
-    assert invoke_json(engine, spec)[1] == 1
-
-
 def test_stop_ends_a_runtime_whose_next_request_is_unread(tmp_path):
     bootstrap = tmp_path / "bootstrap.py"
     bootstrap.write_text(textwrap.dedent(RUNTIME))
@@ -181,10 +155,10 @@ def test_stop_ends_a_runtime_whose_next_request_is_unread(tmp_path):
     assert [thread for thread in threading.enumerate() if thread not in threads] == []
 
 
-def test_payload_is_json_skips_the_check_but_not_the_empty_payload_rule(engine):
+def test_the_engine_delivers_the_event_as_it_is_and_the_invoke_api_an_empty_payload_as_an_object(engine):
     spec = make_spec("def handler(event, context):\n    return event\n")
-    assert engine.invoke(spec, b'{"a": [1, 2]}', payload_is_json=True).payload == b'{"a": [1, 2]}'
-    assert engine.invoke(spec, b"", payload_is_json=True).payload == b"{}"
+    assert engine.invoke(spec, b'{"a": [1, 2]}').payload == b'{"a": [1, 2]}'
+    assert invoke_api.invoke(engine, spec, b"").payload == b"{}"
 
 
 def test_request_ids_are_version_4_uuids_and_trace_ids_are_x_ray_headers():
@@ -206,72 +180,103 @@ def test_large_events_and_responses_cross_the_invokers_connection(engine):
         assert (result.function_error, body["size"], body["echo"] == data) == (None, len(data), True)
 
 
-def test_waiting_takes_what_arrives_into_the_buffer():
-    with socket.create_server(("127.0.0.1", 0)) as listener:
-        theirs = socket.create_connection(listener.getsockname())
-        ours, _ = listener.accept()
-    connection = Connection(ours, lambda _: None)
-    try:
-        deadline = time.monotonic() + 5
-        assert connection.wait(deadline, patience=0.01) is False  # nothing came
-        threading.Timer(0.02, theirs.sendall, args=(b"GET / HTTP/1.1\r\n\r\n",)).start()
-        assert connection.wait(deadline) is True
-        assert connection.has_request()  # buffered by the wait itself
-        assert connection.read_request(deadline)[:2] == ("GET", "/")
-    finally:
-        connection.close()
-        theirs.close()
+# The endpoint on its own: the future each invocation's result comes back through, and h11's framing.
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:fn"
+NEXT = "/2018-06-01/runtime/invocation/next"
 
 
-def _vm_hwm() -> int:
-    line = next(line for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-    return int(line.split()[1]) * 1024
+@pytest.fixture
+def endpoint():
+    endpoint = RuntimeAPIEndpoint()
+    yield endpoint
+    endpoint.close()
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and FIONREAD on a pipe: Linux")
-def test_our_runtime_reports_its_peak_memory_and_the_output_left_in_its_pipe():
-    read, write = os.pipe()
-    try:
-        state = bootstrap.WorkerState(output_fd=write)
-        assert set(state.headers()) == {"Sandbox-Peak-Rss"}  # counting the pipe waits for load()
-        state.load()
-        os.write(write, b"twelve bytes")
-        before = _vm_hwm()
-        headers = state.headers()
-        assert before <= headers["Sandbox-Peak-Rss"] <= _vm_hwm()
-        assert headers["Sandbox-Output-Pending"] == 12
-        os.read(read, 100)
-        assert state.headers()["Sandbox-Output-Pending"] == 0
-    finally:
-        os.close(read)
-        os.close(write)
+def _call(conn, method, path, body=None, headers=None):
+    conn.request(method, path, body=body, headers=headers or {})
+    response = conn.getresponse()
+    return response, response.read()
 
 
-_PEAK_AFTER_FAULTS = """
-import json, os, sys
-sys.path.insert(0, sys.argv[1])
-from helpers.engine import bootstrap
-reads = []
-real_pread = os.pread
-os.pread = lambda *args: reads.append(1) or real_pread(*args)
-state = bootstrap.WorkerState()
-state.load()
-quiet = [state.headers()["Sandbox-Peak-Rss"] for _ in range(20)]
-quiet_reads = len(reads)
-ballast = bytearray(64 << 20)  # zero-filled: every page of it faulted in
-rss = int(open("/proc/self/statm").read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-grown = state.headers()["Sandbox-Peak-Rss"]
-print(json.dumps({"quiet": quiet, "quiet_reads": quiet_reads, "reads": len(reads), "rss": rss, "grown": grown}))
-"""
+def test_a_posted_response_completes_the_invocations_future(endpoint):
+    invocation = Invocation("req-1", b'{"n": 1}', ARN, client_context='{"custom": {}}')
+    endpoint.submit(invocation)
+    conn = http.client.HTTPConnection(endpoint.address, timeout=5)
+    response, event = _call(conn, "GET", NEXT)
+    assert (response.status, event) == (200, b'{"n": 1}')
+    assert response.getheader("Lambda-Runtime-Aws-Request-Id") == "req-1"
+    assert response.getheader("Lambda-Runtime-Invoked-Function-Arn") == ARN
+    assert response.getheader("Lambda-Runtime-Client-Context") == '{"custom": {}}'
+    assert endpoint.initialized.done() and endpoint.initialized.exception() is None  # its first GET /next
+    assert not invocation.future.done()
+    accepted, body = _call(conn, "POST", "/2018-06-01/runtime/invocation/req-1/response", b'"ok"',
+                           {"Content-Type": "application/json"})
+    assert (accepted.status, body) == (202, b'{"status":"OK"}')
+    result = invocation.future.result(timeout=0)
+    assert isinstance(result, RuntimeResult)
+    assert (result.payload, result.content_type, result.error_type) == (b'"ok"', "application/json", None)
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc: Linux")
-def test_our_runtime_reads_its_peak_again_only_once_it_has_faulted_pages_in():
-    # A fresh interpreter: its peak is far below what the ballast brings, so a stale peak would show.
-    root = str(Path(__file__).resolve().parents[2])
-    out = subprocess.run([sys.executable, "-c", _PEAK_AFTER_FAULTS, root], capture_output=True, text=True, check=True)
-    seen = json.loads(out.stdout)
-    assert len(set(seen["quiet"])) == 1
-    assert seen["quiet_reads"] < 20  # at least one call with no new fault since the last one skipped the read
-    assert seen["reads"] == seen["quiet_reads"] + 1
-    assert seen["grown"] >= seen["rss"] > seen["quiet"][0] + (32 << 20)
+def test_an_error_completes_the_future_with_its_type_and_a_late_post_is_refused(endpoint):
+    failing, late = Invocation("req-1", b"{}", ARN), Invocation("req-2", b"{}", ARN)
+    conn = http.client.HTTPConnection(endpoint.address, timeout=5)
+    endpoint.submit(failing)
+    _call(conn, "GET", NEXT)
+    error = json.dumps({"errorMessage": "boom", "errorType": "ValueError"})
+    accepted, _ = _call(conn, "POST", "/2018-06-01/runtime/invocation/req-1/error", error,
+                        {"Lambda-Runtime-Function-Error-Type": "ValueError"})
+    assert accepted.status == 202 and failing.future.result(timeout=0).error_type == "ValueError"
+    endpoint.submit(late)
+    _call(conn, "GET", NEXT)
+    assert late.future.cancel()  # what the environment does when Timeout passes first
+    refused, body = _call(conn, "POST", "/2018-06-01/runtime/invocation/req-2/response", b"{}")
+    assert (refused.status, json.loads(body)["errorType"]) == (400, "InvalidRequestID")
+    unknown, _ = _call(conn, "POST", "/2018-06-01/runtime/invocation/nobody/response", b"{}")
+    assert unknown.status == 400
+
+
+def test_an_init_error_fails_the_initialized_future(endpoint):
+    conn = http.client.HTTPConnection(endpoint.address, timeout=5)
+    body = json.dumps({"errorMessage": "no module", "errorType": "Runtime.ImportModuleError"})
+    accepted, _ = _call(conn, "POST", "/2018-06-01/runtime/init/error", body,
+                        {"Lambda-Runtime-Function-Error-Type": "Runtime.ImportModuleError"})
+    assert accepted.status == 202
+    error = endpoint.initialized.exception(timeout=0)
+    assert (error.error_type, error.reason) == ("Runtime.ImportModuleError", "Runtime.ImportModuleError: no module")
+
+
+def test_requests_arriving_in_pieces_or_pipelined_are_framed_whole(endpoint):
+    invocation = Invocation("req-1", b"{}", ARN)
+    endpoint.submit(invocation)
+    with socket.create_connection(("127.0.0.1", endpoint.port), timeout=5) as sock:
+        sock.sendall(f"GET {NEXT} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        time.sleep(0.05)
+        post = b"POST /2018-06-01/runtime/invocation/req-1/response HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n"
+        sock.sendall(post + b"[1, ")  # the body in two writes, the next request in the same write as its end
+        time.sleep(0.05)
+        assert not invocation.future.done()
+        sock.sendall(b"2, 3]" + b" " + f"GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        assert invocation.future.result(timeout=5).payload == b"[1, 2, 3] "
+        received = b""
+        while received.count(b"HTTP/1.1 ") < 3:
+            received += sock.recv(65536)
+    assert re.findall(rb"HTTP/1\.1 (\d{3}) ", received) == [b"200", b"202", b"404"]
+
+
+def test_a_malformed_request_is_answered_400_and_the_connection_closed(endpoint):
+    with socket.create_connection(("127.0.0.1", endpoint.port), timeout=5) as sock:
+        sock.sendall(b"NOT HTTP AT ALL\r\n\r\n")
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    assert received.startswith(b"HTTP/1.1 400 ")
+
+
+def test_closing_the_endpoint_ends_a_waiting_next(endpoint):
+    conn = http.client.HTTPConnection(endpoint.address, timeout=5)
+    conn.request("GET", NEXT)
+    wait_until(lambda: endpoint.initialized.done())
+    endpoint.close()
+    with pytest.raises((ConnectionError, http.client.HTTPException)):
+        conn.getresponse().read()

@@ -8,7 +8,7 @@ import types
 import boto3
 import pytest
 
-from helpers.engine import environment
+from helpers.engine import worker
 from helpers.machine_check import NAME, check_machine
 
 
@@ -36,7 +36,7 @@ def test_a_machine_that_forbids_starting_processes_is_told_what_to_do(sandbox, m
     def forbidden(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(environment, "subprocess", types.SimpleNamespace(**{**vars(subprocess), "Popen": forbidden}))
+    monkeypatch.setattr(worker, "subprocess", types.SimpleNamespace(**{**vars(subprocess), "Popen": forbidden}))
     with pytest.raises(RuntimeError, match="environment check failed"):
         check_machine()
     out = capsys.readouterr().out
