@@ -94,12 +94,10 @@ class Engine:
                 f"The runtime {spec.runtime} is not available in this sandbox, which runs Python functions only.")
 
     def invoke(self, spec: FunctionSpec, event: bytes, *, invoked_function_arn: str | None = None,
-               client_context: str | None = None, log_tail: bool = False,
-               payload_is_json: bool = True) -> InvokeResult:
+               client_context: str | None = None, log_tail: bool = False) -> InvokeResult:
         """Run a function version on `event` (JSON, delivered as it is) and wait for the result.
 
         `client_context` is the JSON the Runtime API hands on; `log_tail` asks for LogType=Tail's log.
-        The engine never parses the event: `payload_is_json` only says so for callers that write it.
         """
         self.check(spec)
         return self._run(spec, self._invocation(spec, event, invoked_function_arn, client_context, log_tail))

@@ -116,7 +116,7 @@ class MotoGatewayBackend:
     def _run(self, spec: Any, payload: bytes, invoked_arn: str) -> LambdaResult:
         try:
             # The gateway wrote this JSON itself: the Invoke API's parse-to-validate is not needed.
-            result = self._engine.invoke(spec, payload, invoked_function_arn=invoked_arn, payload_is_json=True)
+            result = self._engine.invoke(spec, payload, invoked_function_arn=invoked_arn)
         except EngineError as error:
             # Throttled, stopped engine, unsupported runtime: Lambda refused the call itself.
             raise ApiConfigurationError(f"Lambda refused the invocation: {error.error_type}") from None
