@@ -142,7 +142,10 @@ class Hub:
         with ThreadPoolExecutor(len(self.users)) as pool:
             answers = list(pool.map(lambda user: self.api("POST", f"/users/{user}/server").status_code, self.users))
         assert set(answers) <= {201, 202}, f"{answers}\n{self.tail()}"
-        self._wait(lambda: all(self.api("GET", f"/users/{u}").json()["servers"].get("", {}).get("ready") for u in self.users), timeout, "the servers to be ready")
+        def ready() -> bool:
+            return all(self.api("GET", f"/users/{u}").json()["servers"].get("", {}).get("ready") for u in self.users)
+
+        self._wait(ready, timeout, "the servers to be ready")
 
     def user_token(self, user: str) -> str:
         """A new API token of `user`'s own (the scopes a logged-in learner has)."""
@@ -163,7 +166,10 @@ class Hub:
         with ThreadPoolExecutor(len(self.users)) as pool:
             answers = list(pool.map(lambda user: self.api("DELETE", f"/users/{user}/server").status_code, self.users))
         assert set(answers) <= {202, 204}, f"{answers}\n{self.tail()}"
-        self._wait(lambda: not any(self.api("GET", f"/users/{u}").json()["servers"] for u in self.users), timeout, "the servers to stop")
+        def stopped() -> bool:
+            return not any(self.api("GET", f"/users/{u}").json()["servers"] for u in self.users)
+
+        self._wait(stopped, timeout, "the servers to stop")
 
     def stop(self, timeout: float = 30.0) -> None:
         """Stop the hub (it stops the proxy it started); kill it if it does not stop in time."""

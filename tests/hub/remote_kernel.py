@@ -41,7 +41,8 @@ class RemoteKernel:
         self.kernel_id = session["kernel"]["id"]
         self._client_session = uuid.uuid4().hex
         scheme, netloc, base, _, _ = urlsplit(self.server_url)
-        ws_url = urlunsplit(("wss" if scheme == "https" else "ws", netloc, f"{base}/api/kernels/{self.kernel_id}/channels", f"session_id={self._client_session}", ""))
+        channels = f"{base}/api/kernels/{self.kernel_id}/channels"
+        ws_url = urlunsplit(("wss" if scheme == "https" else "ws", netloc, channels, f"session_id={self._client_session}", ""))
         self._ws = websocket.create_connection(ws_url, header=[f"Authorization: token {token}"], timeout=timeout)
 
     def execute(self, code: str, *, may_raise: bool = False) -> list[dict[str, Any]]:
@@ -98,8 +99,15 @@ class RemoteKernel:
             "date": datetime.now(timezone.utc).isoformat(),
             "version": "5.3",
         }
-        content = {"code": code, "silent": False, "store_history": True, "user_expressions": {}, "allow_stdin": False, "stop_on_error": True}
-        return {"header": header, "parent_header": {}, "metadata": {}, "content": content, "channel": "shell", "buffers": []}
+        content = {
+            "code": code,
+            "silent": False,
+            "store_history": True,
+            "user_expressions": {},
+            "allow_stdin": False,
+            "stop_on_error": True,
+        }
+        return {"header": header, "parent_header": {}, "metadata": {}, "content": content, "channel": "shell"}
 
 
 def code_cells(notebook: Path) -> list[dict[str, Any]]:

@@ -45,7 +45,8 @@ for call in (other.list_functions, lambda: other.invoke(FunctionName="hello-worl
         call()
         refusals.append(None)
     except botocore.exceptions.ClientError as error:
-        refusals.append([error.response["ResponseMetadata"]["HTTPStatusCode"], error.response["Error"]["Code"], error.response["Error"]["Message"]])
+        answer = error.response
+        refusals.append([answer["ResponseMetadata"]["HTTPStatusCode"], answer["Error"]["Code"], answer["Error"]["Message"]])
 print(json.dumps(refusals))
 """
 REFUSED = [403, "UnrecognizedClientException", "The security token included in the request is invalid."]
@@ -69,7 +70,8 @@ def test_two_learners_each_have_their_own_sandbox(tmp_path, no_leaks):
         phase("servers up")
         tokens = {user: hub.user_token(user) for user in USERS}
         # The hub itself keeps learners apart: Ada's token does not open Grace's server.
-        peek = requests.get(f"{hub.server_url('grace')}/api/sessions", headers={"Authorization": f"token {tokens['ada']}"}, timeout=30)
+        as_ada = {"Authorization": f"token {tokens['ada']}"}
+        peek = requests.get(f"{hub.server_url('grace')}/api/sessions", headers=as_ada, timeout=30)
         assert peek.status_code == 403
 
         def run_chapter(user: str) -> RemoteKernel:
@@ -110,4 +112,5 @@ def test_two_learners_each_have_their_own_sandbox(tmp_path, no_leaks):
     still_running = [p for p in running if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert not still_running, f"left running: {still_running}"
     assert list(hub.tmpdir.iterdir()) == [], "temporary files left behind"
-    print(f"room of {len(USERS)}: {time.monotonic() - started:.1f} s (" + ", ".join(f"{k} {v:.1f} s" for k, v in phases.items()) + ")")
+    steps = ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
+    print(f"room of {len(USERS)}: {time.monotonic() - started:.1f} s ({steps})")
