@@ -28,10 +28,10 @@ import psutil
 import requests
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "hub"))
+sys.path.insert(0, str(ROOT))
 
-from hub_support import COURSE, LOOPBACK, free_port  # noqa: E402
-from remote_kernel import RemoteKernel, code_cells  # noqa: E402
+from tests.hub.hub_support import COURSE, LOOPBACK, free_port  # noqa: E402
+from tests.hub.remote_kernel import RemoteKernel, code_cells  # noqa: E402
 
 # The walkthrough's API (03), the most execution environments (06), load (08), CloudFormation and DynamoDB (10, the largest).
 DEFAULT_CHAPTERS = ["03", "06", "08", "10"]

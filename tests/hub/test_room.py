@@ -13,8 +13,8 @@ from concurrent.futures import ThreadPoolExecutor
 import psutil
 import pytest
 import requests
-from hub_support import ROOT, Hub, missing_tools
-from remote_kernel import RemoteKernel, code_cells
+from tests.hub.hub_support import ROOT, Hub, missing_tools
+from tests.hub.remote_kernel import RemoteKernel, code_cells
 
 pytestmark = pytest.mark.skipif(missing_tools() is not None, reason=str(missing_tools()))
 
