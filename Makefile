@@ -47,9 +47,16 @@ lab: export JUPYTER_CONFIG_PATH := $(CURDIR)/jupyter$(if $(JUPYTER_CONFIG_PATH),
 lab: $(SETUP)
 	$(VENV_PY) -m jupyter lab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=. $(ALLOW_ROOT) $(LAB_ARGS) notebooks/00_start_here.ipynb
 
+# JupyterHub's proxy for the room test in tests/hub, from npm (its lock file);
+# without npm that test says so and is skipped.
+HUB_PROXY := tests/hub/node_modules/.package-lock.json
+$(HUB_PROXY): tests/hub/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then npm ci --prefix tests/hub --no-audit --no-fund --loglevel=error; \
+	else echo "npm not found: the JupyterHub room test (tests/hub) will be skipped"; fi
+
 # nbval runs each notebook in a kernel of this environment, strictly
 # (outputs compared after the sanitizer); xdist spreads files over cores.
-test: $(SETUP)
+test: $(SETUP) $(if $(SKIP_SETUP),,$(HUB_PROXY))
 	$(VENV_PY) -m pytest -n auto --dist loadscope --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/sanitize.cfg $(PYTEST_ARGS)
 
@@ -61,4 +68,4 @@ bench: $(STAMP)
 	@for b in bench/bench_*.py; do echo "== $$b"; $(VENV_PY) $$b || exit 1; done
 
 clean:
-	rm -rf .venv build *.egg-info .pytest_cache
+	rm -rf .venv build *.egg-info .pytest_cache tests/hub/node_modules
