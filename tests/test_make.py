@@ -113,7 +113,7 @@ def test_the_lab_listens_on_loopback_and_opens_chapter_00_on_posix():
                                         ["--port", "8890"], PROJECT)
     assert command == [env.python, "-m", "jupyter", "lab", "--ServerApp.ip=127.0.0.1", "--ServerApp.root_dir=.",
                        "--port", "8890", "notebooks/00_start_here.ipynb"]
-    assert environ["JUPYTER_CONFIG_PATH"] == "/project/jupyter:/mine"
+    assert environ["JUPYTER_CONFIG_PATH"] == str(PROJECT / "jupyter") + ":/mine"
 
 
 def test_root_gets_allow_root_as_containers_need():
@@ -131,7 +131,7 @@ def test_the_lab_on_windows_separates_config_paths_with_semicolons():
 
 def test_without_config_of_their_own_only_the_projects_settings_are_read():
     _, environ = make.lab_command(make.environment(LINUX, PROJECT), LINUX, [], PROJECT)
-    assert environ["JUPYTER_CONFIG_PATH"] == "/project/jupyter"
+    assert environ["JUPYTER_CONFIG_PATH"] == str(PROJECT / "jupyter")
 
 
 @pytest.mark.parametrize("base", [LINUX, WINDOWS], ids=["posix", "windows"])
