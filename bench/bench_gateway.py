@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.gateway_sandbox_support import HANDLERS, HELLO_BODY, walkthrough  # noqa: E402
+from tests.support import HANDLERS, HELLO_BODY, walkthrough  # noqa: E402
 
 
 def _walkthrough_handler():

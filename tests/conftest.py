@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import threading
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support import child_pids, listening_ports
 
 
 def _drop_stderr(outputs):
@@ -32,47 +30,6 @@ def _install_nbval_stderr_rule() -> None:
 
 
 _install_nbval_stderr_rule()
-
-
-def child_pids() -> set[int]:
-    """Direct children of this process, read from /proc."""
-    me = str(os.getpid())
-    children = set()
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if fields[1] == me and fields[0] != "Z":
-            children.add(int(entry))
-    return children
-
-
-def listening_ports() -> set[int]:
-    """TCP ports this process listens on (from /proc/net/tcp and the process's socket inodes)."""
-    inodes = set()
-    fd_dir = f"/proc/{os.getpid()}/fd"
-    for fd in os.listdir(fd_dir):
-        try:
-            target = os.readlink(f"{fd_dir}/{fd}")
-        except OSError:
-            continue
-        if target.startswith("socket:["):
-            inodes.add(target[8:-1])
-    ports = set()
-    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
-        try:
-            lines = Path(table).read_text().splitlines()[1:]
-        except OSError:
-            continue
-        for line in lines:
-            parts = line.split()
-            if parts[3] == "0A" and parts[9] in inodes:  # 0A = LISTEN
-                ports.add(int(parts[1].rsplit(":", 1)[1], 16))
-    return ports
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from helpers import cpu_affinity
-from tests.test_lambda_service import deploy
+from tests.sandbox.test_lambda_service import deploy
 
 pytestmark = pytest.mark.skipif(
     not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,

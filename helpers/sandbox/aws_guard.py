@@ -6,7 +6,7 @@ creates, so a handler appended there reaches every client made afterwards -- `bo
 makes itself to refresh credentials (STS, SSO). moto hooks botocore the same way. The handler
 listens to `before-call`, emitted by every API call after the endpoint is resolved and before the
 request is signed (signing may refresh credentials over the network) and before the retry loop, so
-a refusal is immediate: no DNS lookup, no connection, no retry. tests/test_aws_guard.py fails if a
+a refusal is immediate: no DNS lookup, no connection, no retry. tests/sandbox/test_aws_guard.py fails if a
 botocore upgrade moves either piece.
 
 Credentials: with none configured, botocore looks for them at client creation, before any call, at

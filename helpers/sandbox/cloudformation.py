@@ -5,7 +5,7 @@ from its Name only, knows no AWS::ApiGateway::Stage, ignores a role's
 ManagedPolicyArns and fails to update a function's inline code; a SAM template
 needs all of these. The transform is AWS's own (the `aws-sam-translator`
 library that `sam` and CloudFormation's AWS::Serverless transform run). Every
-moto name used here is checked by tests/test_sandbox_cloudformation.py.
+moto name used here is checked by tests/sandbox/test_sandbox_cloudformation.py.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ when the function fails, and, with FunctionResponseTypes
 ["ReportBatchItemFailures"], deletes all but the records the function names
 in `batchItemFailures`. Here the poll happens right after each SendMessage
 or SendMessageBatch, so a batch holds what those calls sent. Every moto name
-used is checked by tests/test_sqs_event_source.py.
+used is checked by tests/sandbox/test_sqs_event_source.py.
 """
 
 from __future__ import annotations

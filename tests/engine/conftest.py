@@ -2,7 +2,7 @@
 
 import pytest
 
-from engine_support import Recorder
+from tests.support import Recorder
 from helpers.engine import Engine
 
 

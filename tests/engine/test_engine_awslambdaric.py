@@ -4,7 +4,8 @@ import json
 import sys
 
 import pytest
-from engine_support import invoke_json, make_spec
+
+from tests.support import invoke_json, make_spec
 
 from helpers.engine import Engine
 

@@ -6,7 +6,8 @@ import resource
 import sys
 
 import pytest
-from engine_support import invoke_json, make_spec
+
+from tests.support import invoke_json, make_spec
 
 from helpers.engine import InvalidRuntimeException, InvalidZipFileException, RequestEntityTooLargeException, interpreters
 from helpers.engine.environment import ExecutionEnvironment

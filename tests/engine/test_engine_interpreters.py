@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from engine_support import invoke_json, make_spec
+from tests.support import invoke_json, make_spec
 from helpers.engine import interpreters, runtime_site
 from helpers.engine.runtime_site import RUNTIME_MODULES
 

@@ -4,7 +4,8 @@ import base64
 import json
 
 import pytest
-from engine_support import invoke_json, make_spec, wait_until
+
+from tests.support import invoke_json, make_spec, wait_until
 
 from helpers.engine import InvalidRequestContentException
 

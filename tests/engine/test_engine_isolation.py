@@ -4,7 +4,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from engine_support import invoke_json, make_spec
+
+from tests.support import invoke_json, make_spec
 
 from helpers.engine import Engine
 
@@ -23,7 +24,7 @@ def handler(event, context):
 """
 
 RUNTIME_PACKAGES = ["boto3", "botocore", "jmespath", "s3transfer", "urllib3", "dateutil", "six"]
-NOT_PROVIDED = ["requests", "moto", "pytest", "awslambdaric", "helpers", "bootstrap", "engine_support"]
+NOT_PROVIDED = ["requests", "moto", "pytest", "awslambdaric", "helpers", "bootstrap", "tests.support"]
 
 
 def test_only_the_runtimes_packages_are_importable(engine):

@@ -3,8 +3,8 @@
 import json
 import re
 
-from engine_support import make_spec
-from test_engine_logs import LOGGING
+from tests.support import make_spec
+from tests.engine.test_engine_logs import LOGGING
 
 TIME = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
 

@@ -13,7 +13,8 @@ import time
 from pathlib import Path
 
 import pytest
-from engine_support import child_pids, invoke_json, make_spec, process_gone, wait_until
+
+from tests.support import child_pids, invoke_json, make_spec, process_gone, wait_until
 
 from helpers.engine import Engine, ServiceException
 
@@ -59,7 +60,7 @@ def test_stop_leaves_no_worker_thread_port_or_directory():
 ORPHAN_SCRIPT = """
 import json, sys, time
 from helpers.engine import Engine
-from engine_support import make_spec
+from tests.support import make_spec
 engine = Engine()
 idle = engine.invoke(make_spec({who!r}, name="idle"), b"{{}}")
 engine.invoke(make_spec({who!r}, name="busy", timeout=60), b'{{"sleep": 60}}', invocation_type="Event")
@@ -72,7 +73,7 @@ time.sleep(60)
 
 def test_workers_exit_when_the_engines_process_is_killed():
     script = textwrap.dedent(ORPHAN_SCRIPT).format(who=textwrap.dedent(WHO))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(Path(__file__).parent)])}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     parent = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, env=env, text=True)
     try:
         engine_dir, pids = json.loads(parent.stdout.readline())
@@ -88,7 +89,7 @@ def test_workers_exit_when_the_engines_process_is_killed():
 EXIT_SCRIPT = """
 import json
 from helpers.engine import Engine
-from engine_support import make_spec
+from tests.support import make_spec
 engine = Engine()
 result = engine.invoke(make_spec({who!r}), b"{{}}")
 print(json.dumps([engine._dir, json.loads(result.payload)]), flush=True)
@@ -98,7 +99,7 @@ print(json.dumps([engine._dir, json.loads(result.payload)]), flush=True)
 
 def test_interpreter_exit_stops_a_forgotten_engine():
     script = textwrap.dedent(EXIT_SCRIPT).format(who=textwrap.dedent(WHO))
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(Path(__file__).parent)])}
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
     finished = subprocess.run([sys.executable, "-c", script], capture_output=True, env=env, text=True, timeout=60)
     assert finished.returncode == 0, finished.stderr
     engine_dir, (pid, address, _) = json.loads(finished.stdout)

@@ -6,7 +6,8 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from engine_support import make_spec
+
+from tests.support import make_spec
 from helpers.engine import interpreters
 
 HELLO = """

@@ -5,7 +5,8 @@ import os
 import threading
 
 import pytest
-from engine_support import invoke_json, make_spec, process_gone, wait_until
+
+from tests.support import invoke_json, make_spec, process_gone, wait_until
 
 from helpers.engine import TooManyRequestsException
 

@@ -18,7 +18,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from engine_support import invoke_json, make_spec, process_gone, wait_until
+
+from tests.support import invoke_json, make_spec, process_gone, wait_until
 
 from helpers.engine import Engine, environment
 from helpers.engine import bootstrap

@@ -1,7 +1,8 @@
 """Fixtures for the gateway tests: a fake backend, a fake clock, an API builder and the app."""
 
 import pytest
-from gateway_fakes import ApiBuilder, FakeBackend, FakeClock
+
+from tests.support import ApiBuilder, FakeBackend, FakeClock
 
 from helpers.gateway import GatewayApp
 

@@ -1,7 +1,8 @@
 """Method authorization: AWS_IAM, and Lambda authorizers (TOKEN and REQUEST) with policies and caching."""
 
 import pytest
-from gateway_fakes import ACCOUNT, REGION, lambda_arn, send
+
+from tests.support import ACCOUNT, REGION, lambda_arn, send
 
 METHOD_ARN = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abc123/dev/GET/pets/7"
 

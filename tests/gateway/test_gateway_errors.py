@@ -3,7 +3,8 @@
 import re
 
 import pytest
-from gateway_fakes import FunctionTimedOut, RawPayload, send
+
+from tests.support import FunctionTimedOut, RawPayload, send
 
 from helpers.gateway import IntegrationTimedOut
 

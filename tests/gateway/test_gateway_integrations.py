@@ -1,7 +1,8 @@
 """The invoke-permission check, MOCK integrations (the console's Enable CORS), gateway responses and metrics."""
 
 import pytest
-from gateway_fakes import ACCOUNT, REGION, apigateway_permission, lambda_arn, send
+
+from tests.support import ACCOUNT, REGION, apigateway_permission, lambda_arn, send
 
 SOURCE = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abc123"
 

@@ -3,7 +3,8 @@
 import base64
 
 import pytest
-from gateway_fakes import ACCOUNT, send
+
+from tests.support import ACCOUNT, send
 
 from helpers.gateway.proxy_event import domain_prefix
 

@@ -3,7 +3,8 @@
 import base64
 
 import pytest
-from gateway_fakes import RawPayload, send
+
+from tests.support import RawPayload, send
 
 
 @pytest.fixture
@@ -59,7 +60,7 @@ def test_accepted_responses(reply_for, result, status, body):
 
 
 def test_walkthrough_handler_says_hello(reply_for):
-    from gateway_fakes import hello_world
+    from tests.support import hello_world
     reply = reply_for(hello_world({}))
     assert reply.body == b'"Hello, World! from Lambda!"'
     assert reply.header("Content-Type") == "application/json"

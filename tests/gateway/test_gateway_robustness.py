@@ -4,10 +4,10 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from gateway_fakes import send
 from werkzeug.test import Client
 
 from helpers.gateway.request import raw_path
+from tests.support import send
 
 
 @pytest.fixture

@@ -1,7 +1,8 @@
 """aws-behaviour.md §2 routing: literal beats {param} beats {proxy+}, ANY, case, trailing slash, the deployed snapshot."""
 
 import pytest
-from gateway_fakes import send
+
+from tests.support import send
 
 
 def _named(name):

@@ -4,10 +4,10 @@ import http.client
 import threading
 
 import pytest
-from gateway_fakes import ApiBuilder, FakeBackend
 from werkzeug.serving import make_server
 
 from helpers.gateway import GatewayApp
+from tests.support import ApiBuilder, FakeBackend
 
 
 @pytest.fixture

@@ -4,7 +4,8 @@ import json
 import re
 
 import pytest
-from gateway_fakes import REGION, ACCOUNT, send
+
+from tests.support import REGION, ACCOUNT, send
 
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/apigateway-cloudwatch"
 EXECUTION_GROUP = "API-Gateway-Execution-Logs_abc123/dev"

@@ -8,7 +8,7 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
-from tests.gateway_sandbox_support import HELLO_BODY, RestApi, create_function
+from tests.support import HELLO_BODY, RestApi, create_function
 
 # `Thu Dec 03 10:15:02 UTC 2026 : ` (recorded on AWS).
 STAMP = r"[A-Z][a-z]{2} [A-Z][a-z]{2} \d{2} \d{2}:\d{2}:\d{2} UTC \d{4} : "

@@ -3,7 +3,8 @@
 import calendar
 
 import pytest
-from gateway_fakes import send
+
+from tests.support import send
 
 from helpers.gateway.throttling import method_settings, period_start
 

@@ -19,7 +19,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from tests.gateway_sandbox_support import create_function
+from tests.support import create_function
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 VALIDATION = "1 validation error detected: Value '{}' at '{}' failed to satisfy constraint: {}"

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 import requests
 
-from tests.gateway_sandbox_support import RestApi, create_function
+from tests.support import RestApi, create_function
 
 PNG = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mP8/wIAAgkBAyMAlYwAAAAASUVORK5CYII=")
 CLIENT_HEADERS = {"User-Agent": "python-requests/testing", "tEsT-HEADeR": "aValUE", "authorization": "random-value"}

@@ -1,0 +1,125 @@
+"""The course quiz: one scored question set over every chapter, a score per topic and where to revisit a miss."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..cost import monthly_cost
+from .course_map import NOTEBOOKS, TOPICS, revisit
+from .course_quiz import Choice, CourseQuiz, MultiSelect, Numeric, Ordering
+
+
+def _course_questions() -> list:
+    bill = monthly_cost(2_000_000, 250, 256, "x86_64")
+    return [
+        Choice("Which of these is *not* a benefit of serverless?",
+               ["You pay per request and per ms of run time", "It scales out automatically, within quotas",
+                "A request may run as long as it needs", "There are no servers to patch"], 2, "benefits",
+               "On-demand Lambda stops an invocation at 900 s (15 minutes)."),
+        MultiSelect("Which are true of on-demand Lambda but not of an EC2 instance?",
+                    ["It is billed per ms, only while code runs", "You choose and patch its operating system",
+                     "One execution environment serves one request at a time", "It can run a process for days"],
+                    frozenset({0, 2}), "compute", "EC2 is persistent and yours to manage; Lambda is event-driven and ephemeral."),
+        Choice("A service must run a container continuously for hours, with no servers to manage. What fits best?",
+               ["On-demand Lambda", "AWS Fargate", "An API Gateway mock integration", "A Lambda layer"], 1, "compute",
+               "Fargate runs containers without servers and without Lambda's 15-minute limit."),
+        Choice("What do Lambda Managed Instances (Nov 2025) change compared with on-demand Lambda?",
+               ["Functions run on EC2 capacity Lambda manages in your account, several requests per environment, no cold starts",
+                "Functions no longer need an execution role", "Each function gets its own public IP address",
+                "Billing becomes per request only"], 0, "compute",
+               "They trade per-request scaling for EC2 pricing and multi-concurrency; scaling follows CPU use."),
+        Choice("A REST API has only /hello. What does `GET /dev/goodbye` answer?",
+               ["404 Not Found", "403 {\"message\":\"Missing Authentication Token\"}", "502 Bad Gateway", "500 Internal server error"],
+               1, "api gateway", "REST APIs answer 403 Missing Authentication Token for an unknown route (HTTP APIs: 404)."),
+        Ordering("Put the phases of a request to a REST API with a Lambda proxy integration in order.",
+                 ["Match the path and method to a resource", "Run the authorizer and check the API key",
+                  "Build the proxy event (integration request)", "Invoke the Lambda function",
+                  "Turn the function's return value into the HTTP response"], "api gateway",
+                 "Route, authorize, integration request, integration, method response."),
+        Ordering("Put the steps that build the walkthrough's API in order.",
+                 ["Create the execution role", "Create the Lambda function", "Create the REST API and its /hello resource",
+                  "Add GET with a Lambda proxy integration", "Deploy the API to the dev stage"], "deploying",
+                 "Each step needs the one before: the function needs the role, the integration the function, the deployment the method."),
+        Choice("You changed the function's code (update_function_code). What else must you do for the API to serve it?",
+               ["Nothing: the integration calls the function's current code", "Create a new API deployment",
+                "Re-create the stage", "Add the invoke permission again"], 0, "deploying",
+               "A deployment snapshots the API's configuration, not the function's code."),
+        Choice("Which feature do REST APIs have and HTTP APIs do not?",
+               ["Lambda integrations", "API keys with usage plans", "Custom domain names", "CORS"], 1, "rest vs http",
+               "Usage plans (per-client throttles and quotas) are REST-only."),
+        Numeric("At 10 million requests a month, how many dollars a month does an HTTP API save over a REST API "
+                "(us-east-1, $3.50 vs $1.00 per million, Nov 2026)?", 25.0, "rest vs http",
+                "10 × $3.50 − 10 × $1.00 = $25.", unit="$", abs_tol=0.01),
+        Numeric("2 million requests a month, 250 ms each, 256 MB, x86_64, behind a REST API: what is the monthly bill in "
+                "dollars after the free tier (1M requests, 400,000 GB-s; $0.20 per 1M requests, $3.50 per 1M API calls)?",
+                bill.total, "cost",
+                f"125,000 GB-s fit in the free tier; 1M billable requests cost $0.20; the REST API ${bill.api_gateway:.2f}.",
+                unit="$", abs_tol=0.05),
+        Numeric("A REPORT line says `Duration: 3.42 ms … Memory Size: 128 MB … Init Duration: 180.50 ms`. How many ms are "
+                "billed (since 1 Aug 2025)?", 184, "cost",
+                "3.42 + 180.50 = 183.92 ms, rounded up to the next ms: INIT is billed like invocation time.", unit="ms"),
+        MultiSelect("When does a request meet a cold start?",
+                    ["The first request after a deploy", "A request that arrives while every environment is busy",
+                     "Every request", "The first request after an idle environment was reclaimed",
+                     "The request after one that timed out"], frozenset({0, 1, 3, 4}), "cold starts",
+                    "A new environment is needed after a deploy, on scale-out, after idle reclaim, and after a crash or timeout."),
+        Choice("Provisioned concurrency can be configured on…", ["$LATEST", "A published version or an alias",
+                                                               "The API Gateway stage", "The execution role"], 1,
+               "cold starts", "It needs a fixed version: a version number or an alias pointing at one."),
+        Choice("Where should a function create its boto3 clients for fast warm calls?",
+               ["Inside the handler, on every call", "At module level, outside the handler",
+                "In the API Gateway mapping template", "In the execution role"], 1, "cold starts",
+               "Init code runs once per environment; warm calls reuse the client."),
+        MultiSelect("API Gateway calls your function, which reads a DynamoDB table. Which policies take part?",
+                    ["The role's trust policy (lambda.amazonaws.com may assume it)",
+                     "The role's permission policy (dynamodb:GetItem on the table)",
+                     "The function's resource-based policy (apigateway.amazonaws.com may invoke it)",
+                     "An S3 bucket policy"], frozenset({0, 1, 2}), "security",
+                    "Trust: who may use the role; permissions: what the function may do; resource policy: who may invoke."),
+        Choice("Every request gets 500 `{\"message\": \"Internal server error\"}` and the function's log group shows no "
+               "invocation. The likeliest cause?",
+               ["The handler raised an exception", "API Gateway lacks lambda:InvokeFunction (or its SourceArn doesn't match)",
+                "The stage was not deployed", "The function timed out"], 1, "security",
+               "Without the resource-based permission API Gateway can't call the function: 500, and no log lines."),
+        Choice("A method has a Lambda TOKEN authorizer. A request arrives without the Authorization header. The answer?",
+               ["401 {\"message\":\"Unauthorized\"}", "403 {\"message\":\"Missing Authentication Token\"}",
+                "500 {\"message\": null}", "200"], 0, "security",
+               "A missing identity source is refused before the authorizer runs: 401."),
+        MultiSelect("The API answers 502 right after a deploy. Which could cause it?",
+                    ["The handler raises an exception", "The handler returns a bare string",
+                     "The function times out (within 29 s)", "The new resource was not deployed to the stage",
+                     "API Gateway lacks permission to invoke the function"], frozenset({0, 1, 2}), "monitoring",
+                    "502 means the function failed or answered malformed; a missing route is 403, a missing permission 500."),
+        Choice("Where do a function's log lines go?",
+               ["The log group /aws/lambda/<function>, one stream per execution environment",
+                "One log group per request", "Only API-Gateway-Execution-Logs_<api>/<stage>", "An S3 bucket"], 0,
+               "monitoring", "Each environment writes its own stream; START, END and REPORT frame each invocation."),
+        Choice("Which Lambda metric counts invocations refused because of a concurrency limit?",
+               ["Errors", "Throttles", "Duration", "IntegrationLatency"], 1, "monitoring",
+               "Throttles; Errors counts invocations that ran and failed."),
+        Choice("How many concurrent executions does an account get per Region by default?",
+               ["100", "1,000", "10,000", "Unlimited"], 1, "limits",
+               "1,000, a soft quota: raise it in Service Quotas."),
+        Numeric("How many seconds is API Gateway's default integration timeout?", 29, "limits",
+                "29 s; raisable for Regional REST APIs since June 2024.", unit="s"),
+        Choice("Past a stage's throttle, API Gateway answers…", ["429 {\"message\":\"Too Many Requests\"}", "503 Service Unavailable",
+                                                               "403 Forbidden", "502 Bad Gateway"], 0, "limits",
+               "429 TooManyRequestsException; clients should retry with backoff."),
+        Choice("The handler setting for `lambda_handler` in `app.py` is…",
+               ["app.lambda_handler", "lambda_handler", "app.py:lambda_handler", "hello_world/app.lambda_handler"], 0,
+               "functions", "<module>.<function>: the file name without .py, a dot, the function."),
+        Choice("What is `queryStringParameters` in the proxy event of a request without a query string?",
+               ["{}", "None (JSON null)", "\"\"", "The key is missing"], 1, "testing",
+               "null, not {}: test the handler with both shapes."),
+        Choice("In a SAM template, what does `Transform: AWS::Serverless-2016-10-31` do?",
+               ["CloudFormation expands AWS::Serverless::* resources into plain ones (function, role, API)",
+                "It deploys the stack to every Region", "It converts Python to a container image",
+                "It turns on provisioned concurrency"], 0, "real world",
+               "SAM is a CloudFormation macro: the same template goes to `sam deploy`."),
+    ]
+
+
+def course_quiz(notebooks: Path = NOTEBOOKS) -> CourseQuiz:
+    """The scored quiz over the whole course, with a score per topic and the chapter to revisit for each miss."""
+    return CourseQuiz("Course quiz", _course_questions(), topics={k: t.title for k, t in TOPICS.items()},
+                      revisit=lambda topic: revisit(topic, notebooks))
