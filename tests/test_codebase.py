@@ -90,10 +90,13 @@ def test_the_cycle_finder_finds_a_cycle_and_only_a_cycle():
     assert _cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
 
 
-def test_module_level_imports_are_resolved_to_helpers_modules():
+def test_module_level_imports_are_resolved_to_helpers_modules(tmp_path):
     tree = {name: _imported_modules(name, path) for name, path in MODULES.items()}
     assert "helpers.sandbox.moto_link" in tree["helpers.sandbox.telemetry"]  # from . import moto_link
-    assert "helpers.sandbox" in tree["helpers"]  # from . import sandbox, in a package's __init__
+    package_init = tmp_path / "__init__.py"
+    package_init.write_text("from . import sandbox\n")
+    assert "helpers.sandbox" in _imported_modules("helpers", package_init)  # in a package's __init__
+    assert "helpers.sandbox.sandbox" in tree["helpers.sandbox"]  # from .sandbox import ...
     assert "helpers.sandbox.moto_link.lambda_functions" in tree["helpers.sandbox.moto_link"]
 
 
