@@ -169,7 +169,8 @@ def test_outgrowing_memory_always_ends_as_a_kill(engine, recorder, monkeypatch, 
     monkeypatch.setattr(ExecutionEnvironment, "check_memory", lambda env, min_age=0.0: None)  # a monitor that never gets to run
     # A dead worker's peak is known only above this process's own (exec() hands it down), so go past both.
     size = max(200, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024 + 64) * 1024 * 1024
-    spec = make_spec(source.format(size=size), memory_size=128)
+    # Filling that many pages can take seconds on a busy machine: the Timeout must not end it first.
+    spec = make_spec(source.format(size=size), memory_size=128, timeout=60)
     result, body = invoke_json(engine, spec)
     message = f"RequestId: {result.request_id} Error: Runtime exited with error: signal: killed"
     assert body == {"errorType": "Runtime.ExitError", "errorMessage": message}
