@@ -580,3 +580,12 @@ def solved(exercise: Any, **names: Any) -> dict[str, Any]:
     namespace = dict(names)
     exec(exercise.solution_code, namespace)
     return namespace
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -9,7 +9,6 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,15 +17,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.support import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 # The plugin that covers the first view with "Would you like to get notified about official Jupyter news?".
 ANNOUNCEMENTS = "@jupyterlab/apputils-extension:announcements"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _get(url: str) -> str | None:
@@ -59,7 +54,7 @@ def _stop(lab: subprocess.Popen) -> None:
 
 @pytest.mark.parametrize("how", ["make lab", "py -m helpers.make lab"])
 def test_the_lab_command_serves_jupyterlab_on_the_first_notebook(tmp_path, how):
-    port, token = _free_port(), secrets.token_hex(16)
+    port, token = free_port(), secrets.token_hex(16)
     lab_args = [
         "--no-browser", f"--ServerApp.port={port}", "--ServerApp.port_retries=0",
         f"--IdentityProvider.token={token}", f"--LabApp.user_settings_dir={tmp_path}",

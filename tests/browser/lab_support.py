@@ -8,13 +8,14 @@ import re
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 # Screenshots and the Run All timings of the last browser run (gitignored).
@@ -30,13 +31,6 @@ SERVER_START_S = 90
 def chromium_path() -> str | None:
     """Debian's Chromium, if installed."""
     return shutil.which("chromium") or shutil.which("chromium-browser")
-
-
-def free_port() -> int:
-    """A TCP port free on 127.0.0.1 right now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

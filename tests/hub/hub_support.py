@@ -6,7 +6,6 @@ import os
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +14,8 @@ from pathlib import Path
 
 import psutil
 import requests
+
+from tests.support import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 LOOPBACK = "127.0.0.1"
@@ -55,13 +56,6 @@ c.Spawner.http_timeout = 90
 c.JupyterHub.services = [{{"name": {service!r}, "api_token": {service_token!r}}}]
 c.JupyterHub.load_roles = [{{"name": "admin", "services": [{service!r}]}}]
 """
-
-
-def free_port() -> int:
-    """A TCP port free on loopback right now."""
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        return s.getsockname()[1]
 
 
 def missing_tools() -> str | None:
